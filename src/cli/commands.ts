@@ -1,0 +1,4 @@
+// Every CLI command, in the order `switchyard --help` lists them. One file per command.
+import type { Command } from './command.js';
+
+export const COMMANDS: readonly Command[] = [];

@@ -1,0 +1,50 @@
+import { EXIT, type CliIO, type ExitCode } from './command.js';
+import { COMMANDS } from './commands.js';
+
+const VERSION = '0.1.0';
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), 8);
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'switchyard — policy-as-code routing for LLM traffic',
+    '',
+    'Usage: switchyard <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `switchyard <command> --help` for a command\'s options.',
+    'Exit codes: 0 ok, 1 policy or test failure, 2 usage or I/O error.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(topHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`switchyard: unknown command \`${name}\`\n\n${topHelp()}`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    return EXIT.ok;
+  }
+  return command.run(rest, io);
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  cwd: process.cwd(),
+  env: process.env,
+};
