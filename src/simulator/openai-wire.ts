@@ -74,9 +74,9 @@ function streamFrames(a: Answer): string[] {
 export const openaiWire: Wire = {
   protocol: 'openai',
   requestIdHeader: 'x-request-id',
-  errorBody(status, message) {
+  errorBody(status, message, code) {
     const kind = errorKind(status);
-    return JSON.stringify({ error: { message: message || kind.message, type: kind.type, param: null, code: kind.code } });
+    return JSON.stringify({ error: { message: message || kind.message, type: kind.type, param: null, code: code === undefined ? kind.code : code } });
   },
   completion,
   streamFrames,

@@ -66,7 +66,8 @@ async function route(state: SimulatorState, bodyLimit: number, req: IncomingMess
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';
-  const wire = path === '/v1/messages' || req.headers['anthropic-version'] !== undefined ? anthropicWire : openaiWire;
+  // The endpoint decides the protocol; elsewhere (models, unknown paths) the anthropic-version header does.
+  const wire = path === '/v1/messages' || (path !== '/v1/chat/completions' && req.headers['anthropic-version'] !== undefined) ? anthropicWire : openaiWire;
   const raw = await readBody(req, bodyLimit);
   if (raw === null) {
     sendJson(res, 413, wire.errorBody(413, `the request body exceeds ${bodyLimit} bytes`), { connection: 'close' });
@@ -84,7 +85,7 @@ async function route(state: SimulatorState, bodyLimit: number, req: IncomingMess
   } else if (method === 'GET' && path === '/v1/models') {
     sendJson(res, 200, wire.models(models), {});
   } else {
-    sendJson(res, 404, wire.errorBody(404, `unknown endpoint \`${method} ${path}\``), {});
+    sendJson(res, 404, wire.errorBody(404, `unknown endpoint \`${method} ${path}\``, null), {});
   }
 }
 

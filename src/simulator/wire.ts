@@ -24,8 +24,8 @@ export interface Answer {
 
 export interface Wire {
   readonly protocol: Protocol;
-  /** The provider's error body for `status`. */
-  errorBody(status: number, message: string): string;
+  /** The provider's error body for `status`; '' gives the provider's usual message. `code` overrides OpenAI's `code`. */
+  errorBody(status: number, message: string, code?: string | null): string;
   /** The non-streaming response body. */
   completion(answer: Answer): string;
   /** The SSE frames of a streaming response, each a complete event ending in a blank line; the last is the final event. */

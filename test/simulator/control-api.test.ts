@@ -95,7 +95,7 @@ describe('control api', () => {
   it('answers unknown paths with 404 in the provider shape', async () => {
     const res = await fetch(`${sim.url}/v1/embeddings`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { message: 'unknown endpoint `POST /v1/embeddings`' } });
+    expect(await res.json()).toEqual({ error: { message: 'unknown endpoint `POST /v1/embeddings`', type: 'invalid_request_error', param: null, code: null } });
     expect((await call('GET', '/_sim/nope')).status).toBe(404);
   });
 
@@ -177,5 +177,18 @@ describe('random faults', () => {
     for (let i = 0; i < 100 && a.stats().inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
     await a.close();
     expect(await pending).toBe('closed');
+  });
+});
+
+describe('protocol by endpoint', () => {
+  it('answers /v1/chat/completions in the openai shape even with an anthropic-version header', async () => {
+    const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: chatBody('m') });
+    expect(await res.json()).toMatchObject({ object: 'chat.completion' });
+  });
+
+  it('answers unknown paths in the anthropic shape for anthropic clients', async () => {
+    const res = await fetch(`${sim.url}/v1/complete`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: '{}' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'unknown endpoint `POST /v1/complete`' } });
   });
 });
