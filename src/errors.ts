@@ -11,7 +11,45 @@ export interface DiagnosticSpec {
 
 /** Codes of policy diagnostics. */
 export const DIAGNOSTICS = {
+  // load: files and YAML
   yaml_syntax: { severity: 'error', summary: 'the file is not well-formed YAML' },
+  yaml_tag: { severity: 'error', summary: 'a YAML tag (`!name`, `!!type`) is used; policies are plain YAML without tags' },
+  yaml_unknown_alias: { severity: 'error', summary: 'an alias (`*name`) refers to no earlier anchor (`&name`)' },
+  yaml_alias_limit: { severity: 'error', summary: 'aliases expand to too much data (at most 100 expansions and 10,000 nodes per document)' },
+  yaml_depth: { severity: 'error', summary: 'collections are nested more than 64 levels deep' },
+  duplicate_key: { severity: 'error', summary: 'a mapping repeats a key' },
+  forbidden_key: { severity: 'error', summary: 'a key is `__proto__`, `constructor` or `prototype`' },
+  invalid_key: { severity: 'error', summary: 'a mapping key is not a plain scalar (empty, a list, a mapping or an alias)' },
+  not_a_mapping: { severity: 'error', summary: 'a document is not a mapping of `apiVersion`, `kind`, `metadata` and `spec`' },
+  file_too_large: { severity: 'error', summary: 'a policy file is larger than 1 MiB' },
+  file_encoding: { severity: 'error', summary: 'a policy file is not valid UTF-8' },
+  file_unreadable: { severity: 'error', summary: 'a policy file or directory cannot be read' },
+  symlink_outside_root: { severity: 'error', summary: 'a symbolic link leads outside the policy directory' },
+  no_policy_files: { severity: 'error', summary: 'the policy directory holds no `*.yaml` or `*.yml` file' },
+  // validate: the schema and literal checks
+  unknown_kind: { severity: 'error', summary: 'a document\'s `kind` is not one of the policy kinds' },
+  invalid_api_version: { severity: 'error', summary: 'a document\'s `apiVersion` is not `switchyard.dev/v1`' },
+  unknown_field: { severity: 'error', summary: 'a field is not part of the policy language at that place' },
+  missing_field: { severity: 'error', summary: 'a required field is absent' },
+  invalid_type: { severity: 'error', summary: 'a value has the wrong type (e.g. a string where a number belongs)' },
+  invalid_value: { severity: 'error', summary: 'a value is not one of the allowed values' },
+  invalid_format: { severity: 'error', summary: 'a string does not have the required form (e.g. a DNS label name)' },
+  out_of_range: { severity: 'error', summary: 'a number, string length or list size is outside its bounds' },
+  duplicate_item: { severity: 'error', summary: 'a list that must hold distinct values repeats one' },
+  key_literal: { severity: 'error', summary: 'a string looks like a credential (API key, token, password in a URL); keys never live in policy' },
+  // link: references across documents
+  duplicate_name: { severity: 'error', summary: 'two documents of the same kind have the same name' },
+  organization_missing: { severity: 'error', summary: 'the policy has no Organization document' },
+  organization_duplicate: { severity: 'error', summary: 'the policy has more than one Organization document' },
+  unknown_reference: { severity: 'error', summary: 'a name refers to no document of the expected kind (or model alias)' },
+  not_in_vocabulary: { severity: 'error', summary: 'a data class or task is not in the Organization\'s vocabulary' },
+  team_default_not_allowed: { severity: 'error', summary: 'a Team\'s default data class is not among its allowed data classes' },
+  duplicate_key_id: { severity: 'error', summary: 'two team keys have the same id' },
+  duplicate_key_hash: { severity: 'error', summary: 'two team keys have the same SHA-256 hash' },
+  downgrade_without_max_tier: { severity: 'error', summary: 'a Budget `downgrade` threshold has no `maxTier`' },
+  max_tier_ignored: { severity: 'warning', summary: 'a Budget threshold sets `maxTier` but its action is not `downgrade`' },
+  unset_variable: { severity: 'error', summary: 'a Provider `baseUrl` uses `${VAR}` without a default and the variable is not set' },
+  invalid_base_url: { severity: 'error', summary: 'a Provider `baseUrl` is not an http(s) URL after interpolation' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
