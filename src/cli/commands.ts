@@ -1,7 +1,9 @@
 // Every CLI command, in the order `switchyard --help` lists them. One file per command.
 import type { Command } from './command.js';
 import { simulateUpstreamCommand } from './simulate-upstream.js';
+import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly Command[] = [
+  validateCommand,
   simulateUpstreamCommand,
 ];
