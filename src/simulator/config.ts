@@ -77,6 +77,8 @@ export function validateConfigPatch(input: unknown): ConfigResult {
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
+    // Typed callers may spread options with absent fields as `undefined`; treat them as absent.
+    if (value === undefined) continue;
     if (isNumericKey(key)) {
       const rule = NUMERIC[key];
       if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max || (rule.integer && !Number.isInteger(value))) {

@@ -72,6 +72,7 @@ describe('config', () => {
     expect(validateConfigPatch({ latencyMs: 5, faults: ['503'], requireKey: null })).toEqual({ ok: true, value: { latencyMs: 5, faults: ['503'], requireKey: null } });
     expect(validateConfigPatch({ tokens: 1.5 })).toEqual({ ok: false, error: '`tokens` must be an integer from 0 to 100000, got `1.5`' });
     expect(validateConfigPatch('x')).toEqual({ ok: false, error: 'config must be a json object' });
+    expect(validateConfigPatch({ latencyMs: undefined, tokens: 3 })).toEqual({ ok: true, value: { tokens: 3 } });
   });
 });
 

@@ -263,7 +263,7 @@ describe('latency and client aborts', () => {
       const reader = res.body?.getReader();
       await reader?.read();
       controller.abort();
-      for (let i = 0; i < 100 && sim.stats().streamsAborted === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && sim.stats().streamsAborted === 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(sim.stats().streamsAborted).toBe(1);
       expect(sim.stats().streamsCut).toBe(0);
     } finally {
