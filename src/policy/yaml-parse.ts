@@ -47,7 +47,7 @@ export function parsePolicyFile(file: string, text: string): ParsedFile {
     const root = doc.contents;
     if (root === null) continue;
     const before = diagnostics.length;
-    const { value, aliasTargets } = toPlainValue(root, file, lines, diagnostics);
+    const { value, aliasTargets } = toPlainValue(root, file, text, lines, diagnostics);
     if (value === null) continue; // an empty document (or only `~`)
     const source = new SourceDocument(file, value, root, lines, aliasTargets);
     if (typeof value !== 'object' || Array.isArray(value)) {

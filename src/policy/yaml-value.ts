@@ -19,6 +19,7 @@ export interface ConvertedDocument {
 
 interface State {
   readonly file: string;
+  readonly text: string;
   readonly lines: LineCounter;
   readonly diagnostics: Diagnostic[];
   /** Anchors defined so far in document order (an alias refers to the last one before it). */
@@ -28,14 +29,17 @@ interface State {
   expandedNodes: number;
   /** > 0 while copying an alias target: anchors seen there were registered when first converted. */
   expanding: number;
+  /** The alias written in the document whose expansion is under way: where a limit is reported. */
+  outer: { node: Alias; pointer: string } | undefined;
   /** Set by a limit: the rest of the document is not converted. */
   aborted: boolean;
 }
 
 /** Convert one document's root node; diagnostics are appended to `diagnostics`. */
-export function toPlainValue(root: YamlNode, file: string, lines: LineCounter, diagnostics: Diagnostic[]): ConvertedDocument {
+export function toPlainValue(root: YamlNode, file: string, text: string, lines: LineCounter, diagnostics: Diagnostic[]): ConvertedDocument {
   const state: State = {
     file,
+    text,
     lines,
     diagnostics,
     anchors: new Map(),
@@ -43,14 +47,15 @@ export function toPlainValue(root: YamlNode, file: string, lines: LineCounter, d
     expansions: 0,
     expandedNodes: 0,
     expanding: 0,
+    outer: undefined,
     aborted: false,
   };
   const value = convert(root, '', 0, state);
   return { value, aliasTargets: state.aliasTargets };
 }
 
-function report(state: State, node: YamlNode, pointer: string, code: DiagnosticCode, message: string): void {
-  const { line, col } = state.lines.linePos(node.range?.[0] ?? 0);
+function report(state: State, node: YamlNode | number, pointer: string, code: DiagnosticCode, message: string): void {
+  const { line, col } = state.lines.linePos(typeof node === 'number' ? node : (node.range?.[0] ?? 0));
   state.diagnostics.push(diagnostic({ file: state.file, line: Math.max(1, line), col: Math.max(1, col) }, pointer, code, message));
 }
 
@@ -61,15 +66,12 @@ function abort(state: State, node: YamlNode, pointer: string, code: DiagnosticCo
 }
 
 function convert(node: unknown, pointer: string, depth: number, state: State): unknown {
-  if (state.aborted || node === null || node === undefined) return null;
+  if (state.aborted || !(isAlias(node) || isScalar(node) || isMap(node) || isSeq(node))) return null;
   if (state.expanding > 0 && ++state.expandedNodes > MAX_ALIAS_NODES) {
-    return abort(state, node as YamlNode, pointer, 'yaml_alias_limit', `aliases expand to more than ${MAX_ALIAS_NODES} nodes in this document`);
+    return abort(state, state.outer?.node ?? node, state.outer?.pointer ?? pointer, 'yaml_alias_limit', `aliases expand to more than ${MAX_ALIAS_NODES} nodes in this document`);
   }
   if (isAlias(node)) return expandAlias(node, pointer, depth, state);
-  if (!isScalar(node) && !isMap(node) && !isSeq(node)) return null;
-  if (node.tag !== undefined) {
-    report(state, node, pointer, 'yaml_tag', `yaml tag ${quote(shortTag(node.tag))} is not allowed; write the plain value`);
-  }
+  if (node.tag !== undefined) reportTag(state, node, node.tag, pointer);
   let value: unknown;
   if (isScalar(node)) {
     value = scalarValue(node.value);
@@ -85,9 +87,9 @@ function convertMap(items: readonly { key: unknown; value: unknown }[], pointer:
   const out: Record<string, unknown> = {};
   const seen = new Map<string, YamlNode>();
   for (const pair of items) {
-    const key = keyText(pair.key, pointer, state);
-    if (key === undefined) continue;
-    const keyNode = pair.key as YamlNode;
+    const parsedKey = keyText(pair.key, pointer, state);
+    if (parsedKey === undefined) continue;
+    const { text: key, node: keyNode } = parsedKey;
     const childPointer = joinPointer(pointer, key);
     if (FORBIDDEN_KEYS.has(key)) {
       report(state, keyNode, childPointer, 'forbidden_key', `key ${quote(key)} is not allowed`);
@@ -106,13 +108,13 @@ function convertMap(items: readonly { key: unknown; value: unknown }[], pointer:
   return out;
 }
 
-function keyText(key: unknown, pointer: string, state: State): string | undefined {
+function keyText(key: unknown, pointer: string, state: State): { text: string; node: YamlNode } | undefined {
   if (isScalar(key) && key.value !== null && key.value !== undefined && key.tag === undefined) {
     const v = scalarValue(key.value);
-    return typeof v === 'string' ? v : String(v);
+    return { text: typeof v === 'string' ? v : String(v), node: key };
   }
   if (isScalar(key) && key.tag !== undefined) {
-    report(state, key, pointer, 'yaml_tag', `yaml tag ${quote(shortTag(key.tag))} is not allowed; write the plain value`);
+    reportTag(state, key, key.tag, pointer);
     return undefined;
   }
   const node = isScalar(key) || isMap(key) || isSeq(key) || isAlias(key) ? key : undefined;
@@ -129,8 +131,9 @@ function expandAlias(node: Alias, pointer: string, depth: number, state: State):
     report(state, node, pointer, 'yaml_unknown_alias', `alias ${quote(`*${node.source}`)} refers to no earlier anchor ${quote(`&${node.source}`)}`);
     return null;
   }
+  if (state.expanding === 0) state.outer = { node, pointer };
   if (++state.expansions > MAX_ALIAS_EXPANSIONS) {
-    return abort(state, node, pointer, 'yaml_alias_limit', `more than ${MAX_ALIAS_EXPANSIONS} alias expansions in this document`);
+    return abort(state, state.outer?.node ?? node, state.outer?.pointer ?? pointer, 'yaml_alias_limit', `more than ${MAX_ALIAS_EXPANSIONS} alias expansions in this document`);
   }
   state.aliasTargets.set(node, target);
   state.expanding++;
@@ -138,11 +141,21 @@ function expandAlias(node: Alias, pointer: string, depth: number, state: State):
     return convert(target, pointer, depth, state);
   } finally {
     state.expanding--;
+    if (state.expanding === 0) state.outer = undefined;
   }
 }
 
 function scalarValue(value: unknown): unknown {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? value : String(value);
+}
+
+// The node's range starts at its value; the tag written before it is where the mistake is.
+function reportTag(state: State, node: YamlNode, tag: string, pointer: string): void {
+  const written = shortTag(tag);
+  const start = node.range?.[0] ?? 0;
+  const at = state.text.lastIndexOf(written, start);
+  const offset = at >= 0 && start - at <= 256 ? at : start;
+  report(state, offset, pointer, 'yaml_tag', `yaml tag ${quote(written)} is not allowed; write the plain value`);
 }
 
 // `tag:yaml.org,2002:str` is what the user wrote as `!!str`.
