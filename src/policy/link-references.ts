@@ -85,7 +85,7 @@ function checkBudgets(refs: Refs): void {
       if (t.action === 'downgrade' && t.maxTier === undefined) {
         refs.report(budget, `/spec/thresholds/${i}/action`, 'downgrade_without_max_tier', 'a `downgrade` threshold needs `maxTier`: the highest tier it keeps');
       } else if (t.action !== 'downgrade' && t.maxTier !== undefined) {
-        refs.report(budget, `/spec/thresholds/${i}/maxTier`, 'max_tier_ignored', `\`maxTier\` has no effect on a ${quote(t.action)} threshold; only \`downgrade\` uses it`, 'key');
+        refs.report(budget, `/spec/thresholds/${i}/maxTier`, 'max_tier_ignored', `\`maxTier\` has no effect here: only \`downgrade\` thresholds use it (this one is ${quote(t.action)})`, 'key');
       }
     });
   }
