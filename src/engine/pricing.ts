@@ -26,11 +26,11 @@ export function percentUsed(usedUsd: number, limitUsd: number): number {
  * documents and `explain --budgets` state spend). Budgets not named have spent nothing; names that are not
  * Budgets of the policy are ignored.
  */
-export function budgetStateFromPercents(policy: PolicySet, percents: Readonly<Record<string, number>>): BudgetState {
+export function budgetStateFromPercents(policy: PolicySet, percents: Readonly<Record<string, number | undefined>>): BudgetState {
   const used = new Map<string, number>();
   for (const [name, pct] of Object.entries(percents)) {
     const budget = policy.budgets.get(name);
-    if (budget && Number.isFinite(pct)) used.set(name, (pct / 100) * budget.spec.limitUsd);
+    if (budget && pct !== undefined && Number.isFinite(pct)) used.set(name, (pct / 100) * budget.spec.limitUsd);
   }
   return { usedUsd: (budget) => used.get(budget) ?? 0 };
 }

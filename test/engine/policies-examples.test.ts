@@ -2,7 +2,7 @@
 // give every one of them, and agree with each other on each.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { budgetStateFromPercents, compile, decide, referenceDecide, type Decision } from '../../src/engine/index.js';
+import { budgetStateFromPercents, compile, decide, referenceDecide, type Decision, type RequestContext } from '../../src/engine/index.js';
 import { loadPolicy, type PolicySet, type TestEntry } from '../../src/policy/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -27,8 +27,9 @@ describe('the Test documents of policies/', () => {
   it('are there to check', () => expect(tests.length).toBeGreaterThan(5));
   it.each(tests.map((t) => [t.name, t] as const))('%s', (_, t) => {
     const budgets = budgetStateFromPercents(policy, t.spec.budgets ?? {});
-    const d = decide(graph, t.spec.request, budgets);
-    expect(d).toStrictEqual(referenceDecide(policy, t.spec.request, budgets));
+    const ctx: RequestContext = { ...t.spec.request };
+    const d = decide(graph, ctx, budgets);
+    expect(d).toStrictEqual(referenceDecide(policy, ctx, budgets));
     const got = expectation(d);
     const want = Object.fromEntries(Object.keys(t.spec.expect).map((k) => [k, got[k]]));
     expect(want, `${t.source.file}:${t.source.line}`).toStrictEqual(t.spec.expect);

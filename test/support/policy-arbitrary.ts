@@ -90,12 +90,16 @@ const enforcement = rarely(fc.constantFrom('enforce' as const, 'monitor' as cons
 const docs = <S>(prefix: string, count: number, spec: fc.Arbitrary<S>): fc.Arbitrary<Doc<S>[]> =>
   fc.array(spec, { minLength: count, maxLength: count }).map((specs) => specs.map((s, i) => ({ name: `${prefix}${i}`, spec: s })));
 
-function route(n: Names): fc.Arbitrary<RouteSpec> {
+/** `narrow`: every route names one requested model, so the owner of a request can sit anywhere in the order. */
+function route(n: Names, narrow: boolean): fc.Arbitrary<RouteSpec> {
   const target = fc.record({ model: fc.constantFrom(...n.models), weight: rarely(fc.constantFrom(0, 1, 2, 5, 0.5), 6) }).map(compact);
+  const match = narrow
+    ? fc.tuple(requestMatch(n), fc.constantFrom(...n.models, ...n.aliases, UNKNOWN_MODEL)).map(([m, model]) => ({ ...m, models: [model] as [string] }))
+    : rarely(requestMatch(n), 7);
   return fc
     .record({
       priority: fc.integer({ min: 0, max: 3 }),
-      match: rarely(requestMatch(n), 7),
+      match,
       strategy: rarely(fc.constantFrom('ordered' as const, 'weighted' as const, 'cheapest' as const), 7),
       targets: fc.array(target, { minLength: 1, maxLength: 4 }) as fc.Arbitrary<RouteSpec['targets']>,
       requires: rarely(fc.record({ capabilities: fc.subarray(CAPABILITIES, { minLength: 1, maxLength: 2 }) })),
@@ -196,8 +200,18 @@ function teamDoc(name: string, dataClasses: string[]): fc.Arbitrary<Doc<TeamSpec
     }));
 }
 
+/** How many documents of each kind a generated policy has (inclusive ranges). */
+export interface Sizes {
+  readonly routes: readonly [number, number];
+  readonly vettings: readonly [number, number];
+  readonly residencies: readonly [number, number];
+  readonly narrowRoutes?: boolean;
+}
+const SMALL: Sizes = { routes: [0, 6], vettings: [0, 3], residencies: [0, 2] };
+const count = ([min, max]: readonly [number, number]): fc.Arbitrary<number> => fc.integer({ min, max });
+
 /** A linked, reference-consistent policy (every referenced name exists), not necessarily a valid one. */
-export const policyInput: fc.Arbitrary<PolicyInput> = fc
+export const policyInputOf = (sizes: Sizes = SMALL): fc.Arbitrary<PolicyInput> => fc
   .record({
     dataClasses: nonEmpty(DATA_CLASSES),
     tasks: nonEmpty(TASKS),
@@ -205,9 +219,9 @@ export const policyInput: fc.Arbitrary<PolicyInput> = fc
     providers: fc.integer({ min: 1, max: 3 }),
     models: fc.integer({ min: 1, max: 6 }),
     teams: fc.integer({ min: 1, max: 3 }),
-    routes: fc.integer({ min: 0, max: 6 }),
-    vettings: fc.integer({ min: 0, max: 3 }),
-    residencies: fc.integer({ min: 0, max: 2 }),
+    routes: count(sizes.routes),
+    vettings: count(sizes.vettings),
+    residencies: count(sizes.residencies),
     budgets: fc.integer({ min: 0, max: 3 }),
   })
   .chain((size) => {
@@ -231,7 +245,7 @@ export const policyInput: fc.Arbitrary<PolicyInput> = fc
       providers: docs('p', size.providers, providerSpec),
       models: docs('m', size.models, modelSpec(n.providers)),
       teams: fc.tuple(...n.teams.map((t) => teamDoc(t, n.dataClasses))),
-      routes: docs('r', size.routes, route(n)),
+      routes: docs('r', size.routes, route(n, sizes.narrowRoutes === true)),
       vettings: docs('v', size.vettings, vetting(n)),
       residencies: docs('res', size.residencies, residency(n)),
       budgets: docs('b', size.budgets, budget(n)),
@@ -302,10 +316,13 @@ export interface Scenario {
   readonly spend: SpendSpec;
 }
 
-export const scenario: fc.Arbitrary<Scenario> = policyInput.chain((input) =>
-  fc.record({
-    input: fc.constant(input),
-    requests: fc.array(requestContext(input), { minLength: 1, maxLength: 25 }),
-    spend: spendSpec(input),
-  }),
-);
+export const scenarioOf = (sizes?: Sizes): fc.Arbitrary<Scenario> =>
+  policyInputOf(sizes).chain((input) =>
+    fc.record({
+      input: fc.constant(input),
+      requests: fc.array(requestContext(input), { minLength: 1, maxLength: 25 }),
+      spend: spendSpec(input),
+    }),
+  );
+
+export const scenario: fc.Arbitrary<Scenario> = scenarioOf();
