@@ -3,7 +3,7 @@
 // (thousands of `[`) would otherwise exhaust the stack.
 import { Composer, LineCounter, Parser, type CST, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Diagnostic } from '../errors.js';
-import { diagnostic } from './diagnostic.js';
+import { diagnostic, quote } from './diagnostic.js';
 import { SourceDocument } from './source-document.js';
 import { MAX_DEPTH, toPlainValue } from './yaml-value.js';
 
@@ -52,7 +52,7 @@ export function parsePolicyFile(file: string, text: string): ParsedFile {
     const source = new SourceDocument(file, value, root, lines, aliasTargets);
     if (typeof value !== 'object' || Array.isArray(value)) {
       if (diagnostics.length === before) {
-        const got = Array.isArray(value) ? 'a list' : `the value \`${String(value).slice(0, 40)}\``;
+        const got = Array.isArray(value) ? 'a list' : `the value ${quote(value)}`;
         diagnostics.push(diagnostic(source.start, '', 'not_a_mapping', `a policy document must be a mapping with \`apiVersion\`, \`kind\`, \`metadata\` and \`spec\`, got ${got}`));
       }
       continue;
