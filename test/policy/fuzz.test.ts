@@ -143,7 +143,7 @@ interface Mutation {
   path: number;
   other: number;
   op: string;
-  value: Json;
+  value: unknown;
   depth: number;
   line: number;
 }
