@@ -7,7 +7,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { loadPolicy, type LoadOptions } from '../policy/index.js';
 import { snapshotOf, type PolicySnapshot, type PolicyStore, type ReloadError, type ReloadResult } from './policy-snapshot.js';
-import { fingerprint, settle } from './settle.js';
+import { fingerprint, settle } from './policy-settle.js';
 import { watchPolicyDirectory, type DirectoryWatcher } from './watch.js';
 
 /** The subset of a pino logger the store writes to. */
