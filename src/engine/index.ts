@@ -19,3 +19,4 @@ export {
   type ResolvedRequest,
 } from './match.js';
 export { byPriority } from './compile-routes.js';
+export { checkRequestContext, type RequestCheck } from './request-validate.js';

@@ -1,0 +1,31 @@
+// Checking an untrusted request context (explain --request, traffic files, /admin/decide) against
+// schema/request-context.schema.json before deciding it. ajv compiles the schema once per process.
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { RequestContext } from './types.js';
+
+let validator: ValidateFunction | undefined;
+
+function compiled(): ValidateFunction {
+  if (validator !== undefined) return validator;
+  // Resolved from this module so it works from src/ (tests) and dist/ (the package ships schema/).
+  const schema = JSON.parse(readFileSync(new URL('../../schema/request-context.schema.json', import.meta.url), 'utf8')) as object;
+  validator = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  return validator;
+}
+
+function describe(e: ErrorObject): string {
+  const at = e.instancePath === '' ? 'the request' : `\`${e.instancePath.slice(1).replace(/\//g, '.')}\``;
+  if (e.keyword === 'required') return `the request needs \`${String(e.params['missingProperty'])}\``;
+  if (e.keyword === 'enum') return `${at} must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
+  return `${at} ${e.message ?? 'is invalid'}`;
+}
+
+export type RequestCheck = { ok: true; value: RequestContext } | { ok: false; errors: string[] };
+
+/** Validate a parsed JSON value as a request context; errors are one lowercase line each. */
+export function checkRequestContext(value: unknown): RequestCheck {
+  const validate = compiled();
+  if (validate(value)) return { ok: true, value: value as RequestContext };
+  return { ok: false, errors: (validate.errors ?? []).map(describe) };
+}
