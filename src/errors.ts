@@ -81,6 +81,17 @@ export const REQUEST_ERRORS = {
   no_route: { status: 403, type: 'permission_error', summary: 'no Route matches the request' },
   no_eligible_model: { status: 403, type: 'permission_error', summary: 'every target of the matching route was removed' },
   budget_exhausted: { status: 429, type: 'rate_limit_error', summary: 'a budget denies the request' },
+  // proxy: transport, limits and admin
+  not_found: { status: 404, type: 'not_found_error', summary: 'no endpoint at this method and path' },
+  payload_too_large: { status: 413, type: 'invalid_request_error', summary: 'the request body exceeds the proxy\'s body limit' },
+  request_timeout: { status: 408, type: 'invalid_request_error', summary: 'the client did not send the whole request in time' },
+  unsupported_protocol: { status: 400, type: 'invalid_request_error', summary: 'every candidate speaks a different wire protocol from the endpoint called (no translation yet)' },
+  upstream_error: { status: 502, type: 'server_error', summary: 'every candidate provider failed (error statuses, connection errors), or a stream broke after it started' },
+  upstream_timeout: { status: 504, type: 'server_error', summary: 'the last candidate provider timed out (connect or first byte)' },
+  upstream_rate_limited: { status: 429, type: 'rate_limit_error', summary: 'every candidate provider answered 429' },
+  upstream_unavailable: { status: 503, type: 'server_error', summary: 'no candidate could be tried: open circuits or missing provider credentials' },
+  admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'the admin key is missing or wrong, or admin endpoints are disabled' },
+  internal_error: { status: 500, type: 'server_error', summary: 'the proxy failed unexpectedly; the log has the details' },
 } as const satisfies Record<string, RequestErrorSpec>;
 
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
