@@ -1,0 +1,101 @@
+// API keys: the caller's key is hashed (SHA-256) and looked up among the policy's key hashes, built once per
+// snapshot into a Map so a lookup is O(1); the found hash is then compared in constant time. Plaintext keys
+// exist only in the request headers and are never logged or stored.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { PolicySet } from '../policy/index.js';
+import { proxyError, type ProxyError } from './errors.js';
+
+export interface KeyRecord {
+  readonly team: string;
+  readonly keyId: string;
+  readonly hash: Buffer;
+  /** Epoch ms from which the key is refused; undefined when it never expires. */
+  readonly expiresAt: number | undefined;
+}
+
+/** Hex SHA-256 → key. */
+export type KeyIndex = ReadonlyMap<string, KeyRecord>;
+
+export type AuthResult = { ok: true; key: KeyRecord } | { ok: false; error: ProxyError };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When a key stops working. A date (`2026-12-31`) is valid through that whole UTC day; a date-time is valid
+ * up to that instant (UTC when it names no zone). An unreadable value counts as already expired (fail closed).
+ */
+export function expiryOf(expires: string): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(expires)) {
+    const start = Date.parse(`${expires}T00:00:00Z`);
+    return Number.isNaN(start) ? -Infinity : start + DAY_MS;
+  }
+  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(expires) ? expires : `${expires}Z`;
+  const at = Date.parse(zoned);
+  return Number.isNaN(at) ? -Infinity : at;
+}
+
+export function buildKeyIndex(policy: PolicySet): KeyIndex {
+  const index = new Map<string, KeyRecord>();
+  for (const team of policy.teams.values()) {
+    for (const key of team.spec.keys ?? []) {
+      const hex = key.sha256.toLowerCase();
+      index.set(hex, {
+        team: team.name,
+        keyId: key.id,
+        hash: Buffer.from(hex, 'hex'),
+        expiresAt: key.expires === undefined ? undefined : expiryOf(key.expires),
+      });
+    }
+  }
+  return index;
+}
+
+const BEARER = /^bearer\s+(.+)$/i;
+
+const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** The key a caller presented: `x-api-key` first on Anthropic endpoints, else `Authorization: Bearer` first. */
+export function presentedKey(headers: IncomingHttpHeaders, preferApiKeyHeader: boolean): string | undefined {
+  const bearer = BEARER.exec(single(headers.authorization) ?? '')?.[1]?.trim();
+  const apiKey = single(headers['x-api-key'])?.trim();
+  const first = preferApiKeyHeader ? apiKey || bearer : bearer || apiKey;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+export function authenticate(index: KeyIndex, headers: IncomingHttpHeaders, preferApiKeyHeader: boolean, now: number): AuthResult {
+  const presented = presentedKey(headers, preferApiKeyHeader);
+  if (presented === undefined) {
+    return { ok: false, error: proxyError('invalid_api_key', 'no api key: send `Authorization: Bearer <key>` or `x-api-key: <key>`') };
+  }
+  const digest = sha256(presented);
+  const key = index.get(digest.toString('hex'));
+  if (key === undefined || !timingSafeEqual(digest, key.hash)) {
+    return { ok: false, error: proxyError('invalid_api_key', 'the api key is not known to the policy') };
+  }
+  if (key.expiresAt !== undefined && now >= key.expiresAt) {
+    return { ok: false, error: proxyError('invalid_api_key', `the api key \`${key.keyId}\` of team \`${key.team}\` has expired`, `Team/${key.team}`) };
+  }
+  return { ok: true, key };
+}
+
+/** Admin endpoints: the presented key's SHA-256 must equal the configured one; none configured → disabled. */
+export function authenticateAdmin(adminHash: Buffer | undefined, headers: IncomingHttpHeaders): ProxyError | undefined {
+  if (adminHash === undefined) {
+    return proxyError('admin_unauthorized', 'admin endpoints are disabled: set `SWITCHYARD_ADMIN_KEY_SHA256` to the sha-256 of an admin key');
+  }
+  const presented = presentedKey(headers, false);
+  if (presented === undefined) return proxyError('admin_unauthorized', 'no admin key: send `Authorization: Bearer <admin key>`');
+  if (!timingSafeEqual(sha256(presented), adminHash)) return proxyError('admin_unauthorized', 'the admin key is wrong');
+  return undefined;
+}
+
+/** Parses `SWITCHYARD_ADMIN_KEY_SHA256`: 64 hex digits, else an error message. */
+export function parseAdminHash(value: string | undefined): { ok: true; hash: Buffer | undefined } | { ok: false; message: string } {
+  if (value === undefined || value.trim() === '') return { ok: true, hash: undefined };
+  const hex = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) return { ok: false, message: '`SWITCHYARD_ADMIN_KEY_SHA256` must be 64 hex digits (the sha-256 of the admin key)' };
+  return { ok: true, hash: Buffer.from(hex, 'hex') };
+}

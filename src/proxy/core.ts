@@ -1,0 +1,18 @@
+// What every handler shares: the policy store, per-snapshot runtimes, upstream pools and circuit breakers.
+import type { BudgetState } from '../engine/index.js';
+import type { CircuitBreakers } from './circuit.js';
+import type { ForwardDeps } from './failover.js';
+import type { PolicyStore } from './policy-snapshot.js';
+import type { RuntimeCache } from './runtime.js';
+import type { SettleHook } from './settle.js';
+
+export interface ProxyCore {
+  readonly store: PolicyStore;
+  readonly runtimes: RuntimeCache;
+  readonly forward: ForwardDeps;
+  readonly breakers: CircuitBreakers;
+  readonly budgets: BudgetState;
+  readonly onSettle: SettleHook | undefined;
+  /** SHA-256 of the admin key; undefined disables the admin endpoints. */
+  readonly adminHash: Buffer | undefined;
+}

@@ -1,0 +1,159 @@
+// The candidate loop: try the decision's candidates in order until one answers, per the route's `fallback`.
+// A candidate is skipped (and the attempt list says why) when its provider speaks the other protocol, lacks its
+// credential, has an open circuit, or asked to be left alone (retry-after) for longer than the cap.
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Candidate } from '../engine/index.js';
+import type { CircuitBreakers } from './circuit.js';
+import { proxyError, type ProxyError } from './errors.js';
+import type { UpstreamPools } from './pools.js';
+import { upstreamBody, type ApiRequest } from './protocol.js';
+import type { Failover, SnapshotRuntime } from './runtime.js';
+import { attempt, type AttemptResult, type FailureKind } from './upstream.js';
+
+export interface AttemptRecord {
+  readonly model: string;
+  readonly provider: string;
+  /** `sent` attempts reached the provider's address; `skipped` ones did not. */
+  readonly result: 'ok' | 'failed' | 'skipped' | 'aborted';
+  readonly status?: number;
+  readonly note: string;
+  readonly ms?: number;
+}
+
+export type ForwardOutcome =
+  | { kind: 'answer'; candidate: Candidate; result: Extract<AttemptResult, { kind: 'answer' }>; attempts: AttemptRecord[] }
+  | { kind: 'stream'; candidate: Candidate; result: Extract<AttemptResult, { kind: 'stream' }>; attempts: AttemptRecord[] }
+  | { kind: 'error'; error: ProxyError; attempts: AttemptRecord[] }
+  | { kind: 'aborted'; attempts: AttemptRecord[] };
+
+export interface ForwardDeps {
+  readonly pools: UpstreamPools;
+  readonly breakers: CircuitBreakers;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Longest wait honoured for a 429's `retry-after` before retrying the same provider (default 2 s). */
+  readonly retryAfterCapMs: number;
+}
+
+export interface ForwardInput {
+  readonly request: ApiRequest;
+  readonly route: string;
+  readonly candidates: readonly Candidate[];
+  readonly runtime: SnapshotRuntime;
+  readonly failover: Failover;
+  readonly clientHeaders: IncomingHttpHeaders;
+  readonly signal: AbortSignal;
+}
+
+/** Upstream requests actually sent (skipped candidates do not count). */
+export const sentCount = (attempts: readonly AttemptRecord[]): number => attempts.reduce((n, a) => (a.result === 'skipped' ? n : n + 1), 0);
+
+const summary = (attempts: readonly AttemptRecord[]): string => attempts.map((a) => `\`${a.model}\` (${a.provider}): ${a.note}`).join('; ');
+
+function finalError(route: string, attempts: readonly AttemptRecord[], last: FailureKind | undefined, protocol: string): ProxyError {
+  const rule = `Route/${route}`;
+  const sent = attempts.filter((a) => a.result === 'failed');
+  if (sent.length === 0) {
+    const wrongProtocol = attempts.every((a) => a.note.startsWith('speaks '));
+    if (wrongProtocol && attempts.length > 0) {
+      return proxyError('unsupported_protocol', `no candidate speaks the \`${protocol}\` protocol of this endpoint: ${summary(attempts)}`, rule);
+    }
+    return proxyError('upstream_unavailable', `no candidate could be tried: ${summary(attempts)}`, rule);
+  }
+  if (last === 'timeout') return proxyError('upstream_timeout', `every candidate failed: ${summary(attempts)}`, rule);
+  if (sent.every((a) => a.status === 429)) return proxyError('upstream_rate_limited', `every candidate is rate limited: ${summary(attempts)}`, rule);
+  return proxyError('upstream_error', `every candidate failed: ${summary(attempts)}`, rule);
+}
+
+export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<ForwardOutcome> {
+  const { request, failover, signal } = input;
+  const protocol = request.protocol;
+  const attempts: AttemptRecord[] = [];
+  const bodies = new Map<string, string>();
+  const limitedUntil = new Map<string, number>();
+  let sent = 0;
+  let last: FailureKind | undefined;
+  for (const c of input.candidates) {
+    if (sent >= failover.maxAttempts) break;
+    const skip = (note: string): void => void attempts.push({ model: c.model, provider: c.provider, result: 'skipped', note });
+    // INVARIANT: every candidate's provider is in the snapshot the candidates were decided on.
+    const upstream = input.runtime.upstreams.get(c.provider)!;
+    if (upstream.api !== protocol) {
+      skip(`speaks \`${upstream.api}\`, this endpoint speaks \`${protocol}\``);
+      continue;
+    }
+    const credential = deps.env[upstream.credentialEnv];
+    if (credential === undefined || credential === '') {
+      skip(`credential \`${upstream.credentialEnv}\` is not set`);
+      continue;
+    }
+    const until = limitedUntil.get(c.provider);
+    if (until !== undefined) {
+      const wait = until - Date.now();
+      if (wait > deps.retryAfterCapMs) {
+        skip(`rate limited for another ${Math.ceil(wait / 1000)} s`);
+        continue;
+      }
+      if (wait > 0) {
+        try {
+          await sleep(wait, undefined, { signal });
+        } catch {
+          return { kind: 'aborted', attempts };
+        }
+      }
+    }
+    const admission = deps.breakers.admit(c.provider);
+    if (admission === 'open') {
+      skip('circuit open after repeated failures');
+      continue;
+    }
+    let body = bodies.get(c.upstreamModel);
+    if (body === undefined) {
+      body = upstreamBody(request, c.upstreamModel);
+      bodies.set(c.upstreamModel, body);
+    }
+    sent += 1;
+    const started = performance.now();
+    const r = await attempt(deps.pools, {
+      upstream,
+      protocol,
+      credential,
+      body,
+      stream: request.stream,
+      clientHeaders: input.clientHeaders,
+      failoverStatus: failover.onStatus,
+      signal,
+    });
+    const ms = Math.round((performance.now() - started) * 100) / 100;
+    switch (r.kind) {
+      case 'aborted':
+        deps.breakers.release(c.provider);
+        attempts.push({ model: c.model, provider: c.provider, result: 'aborted', note: 'the client went away', ms });
+        return { kind: 'aborted', attempts };
+      case 'answer':
+      case 'stream':
+        if (r.status >= 500) deps.breakers.failure(c.provider);
+        else deps.breakers.success(c.provider);
+        attempts.push({ model: c.model, provider: c.provider, result: 'ok', status: r.status, note: `answered ${r.status}`, ms });
+        return r.kind === 'answer' ? { kind: 'answer', candidate: c, result: r, attempts } : { kind: 'stream', candidate: c, result: r, attempts };
+      case 'failed': {
+        const status = r.status;
+        // A 4xx (429, a refused credential) means the provider is up; 5xx, redirects, timeouts and broken connections do not.
+        const healthy = r.failure === 'status' && status !== undefined && status >= 400 && status < 500;
+        if (healthy) deps.breakers.success(c.provider);
+        else deps.breakers.failure(c.provider);
+        if (status === 429 && r.retryAfterMs !== undefined) limitedUntil.set(c.provider, Date.now() + r.retryAfterMs);
+        attempts.push({ model: c.model, provider: c.provider, result: 'failed', ...(status === undefined ? {} : { status }), note: r.note, ms });
+        last = r.failure;
+        if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last, protocol), attempts };
+        break;
+      }
+      default: {
+        const unknown: never = r;
+        throw new Error(`unknown attempt result ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+  return { kind: 'error', error: finalError(input.route, attempts, last, protocol), attempts };
+}

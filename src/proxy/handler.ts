@@ -1,0 +1,145 @@
+// POST /v1/chat/completions and POST /v1/messages: authenticate, build the context, decide, forward with
+// failover, relay the answer or the stream, settle. The snapshot is read once: a request finishes on the
+// policy version it started with, whatever reloads happen meanwhile.
+import { performance } from 'node:perf_hooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { decide } from '../engine/index.js';
+import { authenticate } from './auth.js';
+import { buildContext, withStickyHeader } from './context.js';
+import type { ProxyCore } from './core.js';
+import { errorBody, proxyError, statusOf, type ProxyError } from './errors.js';
+import { forward, sentCount } from './failover.js';
+import { parseApiRequest, usageOf, type Protocol } from './protocol.js';
+import { emptyDraft, settler, type SettleOutcome } from './settle.js';
+import { relayStream } from './sse.js';
+import { describeError, type UpstreamHeaders } from './upstream.js';
+
+/** Provider response headers a client may see; everything else (cookies, hop-by-hop, org ids) stays behind. */
+const RELAYED = new Set(['content-type', 'retry-after', 'x-request-id', 'request-id', 'openai-processing-ms']);
+const RELAYED_PREFIXES = ['x-ratelimit-', 'anthropic-ratelimit-'];
+
+export function relayedHeaders(upstream: UpstreamHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined) continue;
+    if (RELAYED.has(name) || RELAYED_PREFIXES.some((p) => name.startsWith(p))) out[name] = value;
+  }
+  return out;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function handleApi(core: ProxyCore, protocol: Protocol, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const started = performance.now();
+  const snapshot = core.store.current();
+  const rt = core.runtimes.of(snapshot);
+  const requestId = String(req.id);
+  const ours: Record<string, string> = {
+    'x-switchyard-request-id': requestId,
+    'x-switchyard-policy-version': snapshot.version,
+  };
+  const draft = emptyDraft();
+  const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, core.onSettle, req.log);
+
+  const refuse = (e: ProxyError, outcome: SettleOutcome): void => {
+    const status = statusOf(e.code);
+    void reply.code(status).headers(ours).send(errorBody(protocol, e));
+    settle(outcome, status, undefined, e.code);
+  };
+
+  const auth = authenticate(rt.keys, req.headers, protocol === 'anthropic', Date.now());
+  if (!auth.ok) return refuse(auth.error, 'rejected');
+  draft.team = auth.key.team;
+  draft.keyId = auth.key.keyId;
+  const parsed = parseApiRequest(protocol, req.body);
+  if (!parsed.ok) return refuse(proxyError('invalid_request', parsed.message), 'rejected');
+  const request = parsed.value;
+  draft.requestedModel = request.model;
+  draft.stream = request.stream;
+
+  let ctx = buildContext(snapshot.policy, auth.key, request, req.headers, requestId);
+  let decision = decide(snapshot.graph, ctx, core.budgets);
+  const stickyHeader = decision.route === undefined ? undefined : rt.stickyHeaders.get(decision.route);
+  if (stickyHeader !== undefined) {
+    ctx = withStickyHeader(ctx, req.headers, stickyHeader);
+    decision = decide(snapshot.graph, ctx, core.budgets);
+  }
+  draft.context = ctx;
+  draft.route = decision.route;
+  if (decision.route !== undefined) ours['x-switchyard-route'] = decision.route;
+  ours['x-switchyard-attempts'] = '0';
+  if (decision.outcome === 'deny' || decision.route === undefined) {
+    const d = decision.deny ?? { code: 'no_route', message: 'no route decided the request' };
+    return refuse(proxyError(d.code, d.message, d.rule), 'denied');
+  }
+  draft.candidates = decision.candidates;
+
+  const controller = new AbortController();
+  const raw = reply.raw;
+  raw.once('close', () => {
+    if (!raw.writableFinished) controller.abort();
+  });
+  const out = await forward(core.forward, {
+    request,
+    route: decision.route,
+    candidates: decision.candidates,
+    runtime: rt,
+    // INVARIANT: the runtime has the failover settings of every route of its snapshot.
+    failover: rt.failover.get(decision.route)!,
+    clientHeaders: req.headers,
+    signal: controller.signal,
+  });
+  draft.attempts = out.attempts;
+  ours['x-switchyard-attempts'] = String(sentCount(out.attempts));
+  const lastTried = out.attempts.findLast((a) => a.result !== 'skipped');
+  draft.model = lastTried?.model;
+  draft.provider = lastTried?.provider;
+
+  switch (out.kind) {
+    case 'aborted':
+      reply.hijack();
+      if (!raw.destroyed) raw.destroy();
+      return settle('aborted', 499, undefined, undefined);
+    case 'error':
+      return refuse(out.error, 'failed');
+    case 'answer': {
+      const { status, body } = out.result;
+      ours['x-switchyard-model'] = out.candidate.model;
+      ours['x-switchyard-provider'] = out.candidate.provider;
+      const usage = status < 300 ? usageOf(protocol, parseJson(body)) : undefined;
+      void reply.code(status).headers({ ...relayedHeaders(out.result.headers), ...ours }).send(body);
+      return settle(status < 300 ? 'completed' : 'upstream_status', status, usage, undefined);
+    }
+    case 'stream': {
+      const { status, first, rest } = out.result;
+      ours['x-switchyard-model'] = out.candidate.model;
+      ours['x-switchyard-provider'] = out.candidate.provider;
+      reply.hijack();
+      raw.writeHead(status, { ...relayedHeaders(out.result.headers), 'cache-control': 'no-cache', ...ours });
+      // INVARIANT: the candidate's provider is in this snapshot (forward() used it).
+      const upstream = rt.upstreams.get(out.candidate.provider)!;
+      const relayed = await relayStream({
+        protocol,
+        first,
+        rest,
+        out: raw,
+        stripUsageChunk: protocol === 'openai' && !request.clientWantsUsage,
+        provider: out.candidate.provider,
+        signal: controller.signal,
+        describe: (err) => describeError(err, upstream).note,
+      });
+      const finalStatus = relayed.outcome === 'aborted' ? 499 : status;
+      return settle(relayed.outcome, finalStatus, relayed.usage, relayed.outcome === 'cut' ? 'upstream_error' : undefined);
+    }
+    default: {
+      const unknown: never = out;
+      throw new Error(`unknown forward outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The two wire protocols the proxy speaks: what a client request must look like, where it goes upstream, and
+// where usage sits in an answer. Requests are forwarded in the protocol they arrived in (no translation yet).
+import { estimatePromptTokens } from './tokens.js';
+
+export type Protocol = 'openai' | 'anthropic';
+
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** A validated API request body and what the decision needs from it. */
+export interface ApiRequest {
+  readonly protocol: Protocol;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly maxTokens: number | undefined;
+  /** OpenAI: the client asked for the usage chunk (`stream_options.include_usage`). */
+  readonly clientWantsUsage: boolean;
+  readonly promptTokens: number;
+}
+
+export type ParseResult = { ok: true; value: ApiRequest } | { ok: false; message: string };
+
+/**
+ * Path appended to a provider's `baseUrl`, following each SDK's convention: OpenAI base URLs end in `/v1`
+ * (`https://api.openai.com/v1`), Anthropic's do not (`https://api.anthropic.com`).
+ */
+export const UPSTREAM_PATH: Readonly<Record<Protocol, string>> = { openai: '/chat/completions', anthropic: '/v1/messages' };
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+};
+
+function tokenField(body: Record<string, unknown>, field: string): { ok: true; value: number | undefined } | { ok: false; message: string } {
+  const v = body[field];
+  if (v === undefined || v === null) return { ok: true, value: undefined };
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) return { ok: false, message: `\`${field}\` must be a positive integer, got \`${show(v)}\`` };
+  return { ok: true, value: v };
+}
+
+export function parseApiRequest(protocol: Protocol, body: unknown): ParseResult {
+  if (!isObject(body)) return { ok: false, message: 'the request body must be a JSON object' };
+  const model = body.model;
+  if (typeof model !== 'string' || model === '') return { ok: false, message: `\`model\` must be a non-empty string, got \`${show(model)}\`` };
+  if (!Array.isArray(body.messages)) return { ok: false, message: `\`messages\` must be a list, got \`${show(body.messages)}\`` };
+  const stream = body.stream;
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return { ok: false, message: `\`stream\` must be true or false, got \`${show(stream)}\`` };
+  let maxTokens: number | undefined;
+  // OpenAI's newer field wins over the deprecated one, as the API does.
+  for (const field of protocol === 'openai' ? ['max_completion_tokens', 'max_tokens'] : ['max_tokens']) {
+    const r = tokenField(body, field);
+    if (!r.ok) return r;
+    maxTokens ??= r.value;
+  }
+  const options = body.stream_options;
+  const clientWantsUsage = isObject(options) && options.include_usage === true;
+  return { ok: true, value: { protocol, body, model, stream: stream === true, maxTokens, clientWantsUsage, promptTokens: estimatePromptTokens(body) } };
+}
+
+/** The body sent upstream: the client's, with the upstream model and (OpenAI streams) usage requested. */
+export function upstreamBody(req: ApiRequest, upstreamModel: string): string {
+  if (req.protocol === 'openai' && req.stream && !req.clientWantsUsage) {
+    const options = isObject(req.body.stream_options) ? req.body.stream_options : {};
+    return JSON.stringify({ ...req.body, model: upstreamModel, stream_options: { ...options, include_usage: true } });
+  }
+  return JSON.stringify({ ...req.body, model: upstreamModel });
+}
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+
+/** Usage from a non-streaming answer body (already parsed), or undefined when the provider reported none. */
+export function usageOf(protocol: Protocol, answer: unknown): Usage | undefined {
+  if (!isObject(answer) || !isObject(answer.usage)) return undefined;
+  const u = answer.usage;
+  return protocol === 'openai'
+    ? { inputTokens: count(u.prompt_tokens), outputTokens: count(u.completion_tokens) }
+    : { inputTokens: count(u.input_tokens), outputTokens: count(u.output_tokens) };
+}

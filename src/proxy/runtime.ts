@@ -1,0 +1,117 @@
+// What the proxy derives from one policy snapshot, built on first use and cached with the snapshot (a reload
+// brings a new snapshot and so a new runtime; a request keeps the one it started with): the key index, each
+// provider's upstream address and timeouts, each route's failover settings and sticky-key header.
+import { DEFAULT_FAILOVER_STATUS, type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/index.js';
+import { buildKeyIndex, type KeyIndex } from './auth.js';
+import type { PolicySnapshot } from './policy-snapshot.js';
+import type { Protocol } from './protocol.js';
+
+export interface UpstreamTimeouts {
+  readonly connectMs: number;
+  readonly firstByteMs: number;
+  readonly idleMs: number;
+}
+
+export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = Object.freeze({ connectMs: 5_000, firstByteMs: 60_000, idleMs: 60_000 });
+
+export interface Upstream {
+  readonly provider: string;
+  readonly api: Protocol;
+  /** `scheme://host:port` of the interpolated `baseUrl`: the only place requests for this provider go. */
+  readonly origin: string;
+  /** The `baseUrl` path without a trailing slash ('' for none). */
+  readonly basePath: string;
+  /** Name of the environment variable holding the provider's key. */
+  readonly credentialEnv: string;
+  readonly timeouts: UpstreamTimeouts;
+}
+
+export interface Failover {
+  readonly onStatus: ReadonlySet<number>;
+  readonly onTimeout: boolean;
+  /** Most upstream requests for one client request. */
+  readonly maxAttempts: number;
+}
+
+export interface SnapshotRuntime {
+  readonly keys: KeyIndex;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly failover: ReadonlyMap<string, Failover>;
+  /** Weighted routes whose sticky key comes from a header other than the default one. */
+  readonly stickyHeaders: ReadonlyMap<string, string>;
+  /** `/v1/models` answers per team, filled on first ask. */
+  readonly modelLists: Map<string, readonly ReachableModel[]>;
+}
+
+export interface ReachableModel {
+  readonly id: string;
+  /** Provider name, or `switchyard` for an alias. */
+  readonly ownedBy: string;
+}
+
+export const DEFAULT_STICKY_HEADER = 'x-switchyard-sticky-key';
+
+function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts): Upstream {
+  // INVARIANT: the loader rejects a baseUrl that is not an http(s) URL after interpolation.
+  const url = new URL(p.spec.baseUrl);
+  const t = p.spec.timeouts ?? {};
+  return {
+    provider: p.name,
+    api: p.spec.api,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    credentialEnv: p.spec.credentials.env,
+    timeouts: {
+      connectMs: t.connectMs ?? defaults.connectMs,
+      firstByteMs: t.firstByteMs ?? defaults.firstByteMs,
+      idleMs: t.idleMs ?? defaults.idleMs,
+    },
+  };
+}
+
+function failoverOf(route: RouteEntry): Failover {
+  const f = route.spec.fallback ?? {};
+  return {
+    onStatus: new Set(f.onStatus ?? DEFAULT_FAILOVER_STATUS),
+    onTimeout: f.onTimeout ?? true,
+    maxAttempts: f.maxAttempts ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts): SnapshotRuntime {
+  const upstreams = new Map<string, Upstream>();
+  for (const p of policy.providers.values()) upstreams.set(p.name, upstreamOf(p, timeouts));
+  const failover = new Map<string, Failover>();
+  const stickyHeaders = new Map<string, string>();
+  for (const r of policy.routes.values()) {
+    failover.set(r.name, failoverOf(r));
+    const header = r.spec.stickyKey?.toLowerCase();
+    if (r.spec.strategy === 'weighted' && header !== undefined && header !== DEFAULT_STICKY_HEADER) stickyHeaders.set(r.name, header);
+  }
+  return { keys: buildKeyIndex(policy), upstreams, failover, stickyHeaders, modelLists: new Map() };
+}
+
+/** One runtime per snapshot, for as long as the snapshot lives. */
+export class RuntimeCache {
+  private readonly cache = new WeakMap<PolicySnapshot, SnapshotRuntime>();
+  constructor(private readonly timeouts: UpstreamTimeouts) {}
+
+  of(snapshot: PolicySnapshot): SnapshotRuntime {
+    let rt = this.cache.get(snapshot);
+    if (rt === undefined) {
+      rt = buildRuntime(snapshot.policy, this.timeouts);
+      this.cache.set(snapshot, rt);
+    }
+    return rt;
+  }
+}
+
+/** Providers whose credential variable is unset or empty, for the start banner and `/admin/policy`. */
+export function providersLackingCredentials(policy: PolicySet, env: Readonly<Record<string, string | undefined>>): { provider: string; env: string }[] {
+  const out: { provider: string; env: string }[] = [];
+  for (const p of policy.providers.values()) {
+    const value = env[p.spec.credentials.env];
+    if (value === undefined || value === '') out.push({ provider: p.name, env: p.spec.credentials.env });
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+// The proxy's HTTP server: fastify routes, limits and timeouts, the error shape for everything that goes
+// wrong before a handler runs (body too large, bad JSON, unknown path), and the shared upstream state.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { NO_SPEND, type BudgetState } from '../engine/index.js';
+import { authenticate, parseAdminHash } from './auth.js';
+import { registerAdmin } from './admin.js';
+import { CircuitBreakers, type CircuitOptions } from './circuit.js';
+import type { ProxyCore } from './core.js';
+import { errorBody, protocolOfUrl, proxyError, statusOf, type ProxyError } from './errors.js';
+import { handleApi } from './handler.js';
+import { createProxyLogger } from './logger.js';
+import { anthropicModelList, openaiModelList, reachableModels } from './models.js';
+import type { PolicyStore } from './policy-snapshot.js';
+import { UpstreamPools, type PoolOptions } from './pools.js';
+import { DEFAULT_UPSTREAM_TIMEOUTS, RuntimeCache, type UpstreamTimeouts } from './runtime.js';
+import type { SettleHook } from './settle.js';
+
+export interface ServerLimits {
+  /** Largest request body in bytes (default 4 MiB); larger ones get 413 `payload_too_large`. */
+  readonly bodyLimit?: number;
+  /** Time to receive request headers (default 10 s): slow-header clients are cut off. */
+  readonly headersTimeoutMs?: number;
+  /** Time to receive the whole request (default 30 s): slow-body clients are cut off. */
+  readonly requestTimeoutMs?: number;
+  /** Idle keep-alive socket lifetime (default 72 s, above common load balancers' 60 s). */
+  readonly keepAliveTimeoutMs?: number;
+  /** Socket inactivity limit in either direction (default 10 min, above any failover chain of first-byte waits). */
+  readonly connectionTimeoutMs?: number;
+}
+
+export interface ServerOptions {
+  /** Default: pino JSON lines on stdout at LOG_LEVEL (info). */
+  readonly logger?: FastifyBaseLogger;
+  /** Where provider credentials (and the admin key hash) are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Hex SHA-256 of the admin key; default `env.SWITCHYARD_ADMIN_KEY_SHA256`; none disables /admin/*. */
+  readonly adminKeySha256?: string;
+  readonly limits?: ServerLimits;
+  /** Timeouts of providers that set none. */
+  readonly upstreamTimeouts?: Partial<UpstreamTimeouts>;
+  readonly circuit?: CircuitOptions;
+  /** Longest `retry-after` honoured before retrying the same provider (default 2000 ms). */
+  readonly retryAfterCapMs?: number;
+  readonly pools?: PoolOptions;
+  /** Spend state for budget decisions; default: nothing spent. */
+  readonly budgets?: BudgetState;
+  /** Called exactly once per API request with what happened (usage, attempts, outcome). */
+  readonly onSettle?: SettleHook;
+}
+
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** fastify's own failures, in our error shape. */
+function errorOf(err: FastifyError): ProxyError {
+  const code = err.code ?? '';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return proxyError('payload_too_large', err.message.toLowerCase());
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) return proxyError('invalid_request', 'the body must be json: send `content-type: application/json`');
+  if (err.statusCode === 408) return proxyError('request_timeout', 'the request was not received in time');
+  if (err.statusCode === 400) return proxyError('invalid_request', `the body is not valid json: ${err.message}`);
+  return proxyError('internal_error', 'the proxy failed to handle the request');
+}
+
+/** Builds the proxy (not listening: call `listen`). Closing it drains in-flight requests, then closes the upstream pools. */
+export function buildServer(store: PolicyStore, options: ServerOptions = {}): FastifyInstance {
+  const env = options.env ?? process.env;
+  const admin = parseAdminHash(options.adminKeySha256 ?? env.SWITCHYARD_ADMIN_KEY_SHA256);
+  if (!admin.ok) throw new RangeError(admin.message);
+  const limits = options.limits ?? {};
+  const breakers = new CircuitBreakers(options.circuit);
+  const pools = new UpstreamPools(options.pools);
+  const core: ProxyCore = {
+    store,
+    runtimes: new RuntimeCache({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...options.upstreamTimeouts }),
+    forward: { pools, breakers, env, retryAfterCapMs: options.retryAfterCapMs ?? 2_000 },
+    breakers,
+    budgets: options.budgets ?? NO_SPEND,
+    onSettle: options.onSettle,
+    adminHash: admin.hash,
+  };
+
+  const app = Fastify({
+    loggerInstance: options.logger ?? createProxyLogger(env.LOG_LEVEL),
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
+    bodyLimit: limits.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout: limits.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
+    connectionTimeout: limits.connectionTimeoutMs ?? 600_000,
+    return503OnClosing: true,
+  });
+  app.server.headersTimeout = limits.headersTimeoutMs ?? 10_000;
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = errorOf(err);
+    if (e.code === 'internal_error') req.log.error({ err }, 'request failed');
+    return reply.code(statusOf(e.code)).send(errorBody(protocolOfUrl(req.url), e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = proxyError('not_found', `no endpoint \`${req.method} ${req.url.split('?')[0] ?? ''}\``);
+    return reply.code(404).send(errorBody(protocolOfUrl(req.url), e));
+  });
+
+  app.post('/v1/chat/completions', (req, reply) => handleApi(core, 'openai', req, reply));
+  app.post('/v1/messages', (req, reply) => handleApi(core, 'anthropic', req, reply));
+
+  app.get('/v1/models', async (req, reply) => {
+    const snapshot = store.current();
+    const rt = core.runtimes.of(snapshot);
+    const anthropic = req.headers['anthropic-version'] !== undefined;
+    const auth = authenticate(rt.keys, req.headers, anthropic, Date.now());
+    if (!auth.ok) return reply.code(statusOf(auth.error.code)).send(errorBody(anthropic ? 'anthropic' : 'openai', auth.error));
+    const models = reachableModels(snapshot, rt, auth.key.team);
+    void reply.header('x-switchyard-policy-version', snapshot.version);
+    return anthropic ? anthropicModelList(models, snapshot.loadedAt.toISOString()) : openaiModelList(models, Math.floor(snapshot.loadedAt.getTime() / 1000));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  // The store only ever holds a valid, compiled policy; while closing, fastify answers 503 before this runs.
+  app.get('/readyz', async () => ({ status: 'ready', policyVersion: store.current().version }));
+
+  registerAdmin(app, core, env);
+  app.addHook('onClose', async () => {
+    await pools.close();
+  });
+  return app;
+}

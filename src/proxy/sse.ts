@@ -1,0 +1,185 @@
+// Server-sent events passed through with backpressure. Only whole events are forwarded, and only events that
+// can carry usage, the final marker or an error are parsed; everything else goes out byte for byte. Usage is
+// read on the way (OpenAI's final usage chunk; Anthropic's message_start and message_delta) without holding
+// the stream. The usage chunk the proxy asked for on the client's behalf is dropped.
+import type { ServerResponse } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
+import { streamErrorEvent, proxyError } from './errors.js';
+import type { Protocol, Usage } from './protocol.js';
+
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+/** Reads a stream's events: what to forward, the usage seen, and whether it ended properly. */
+export class SseScanner {
+  private tail = '';
+  private readonly decoder = new StringDecoder('utf8');
+  private inputTokens: number | undefined;
+  private outputTokens: number | undefined;
+  /** The stream's final event (`data: [DONE]`, `message_stop`) went by. */
+  terminal = false;
+  /** The provider itself sent an error event. */
+  upstreamError = false;
+
+  constructor(
+    private readonly protocol: Protocol,
+    /** Drop OpenAI's usage-only chunk (the client did not ask for it). */
+    private readonly stripUsageChunk: boolean,
+  ) {}
+
+  get usage(): Usage | undefined {
+    if (this.inputTokens === undefined && this.outputTokens === undefined) return undefined;
+    return { inputTokens: this.inputTokens ?? 0, outputTokens: this.outputTokens ?? 0 };
+  }
+
+  /** Feeds a chunk; returns the complete events to forward now. */
+  push(chunk: Buffer): string {
+    let text = this.tail + this.decoder.write(chunk);
+    if (text.includes('\r')) {
+      // Keep a trailing CR: its LF may be in the next chunk, and CRLF must not turn into two line ends.
+      const keep = text.endsWith('\r') ? '\r' : '';
+      text = text.slice(0, text.length - keep.length).replace(/\r\n?/g, '\n') + keep;
+    }
+    const end = text.lastIndexOf('\n\n');
+    if (end === -1) {
+      this.tail = text;
+      return '';
+    }
+    const complete = text.slice(0, end + 2);
+    this.tail = text.slice(end + 2);
+    return this.inspect(complete);
+  }
+
+  /** What is left when the upstream ends (an unterminated event, passed on as it is). */
+  flush(): string {
+    const rest = this.tail + this.decoder.end();
+    this.tail = '';
+    return rest === '' ? '' : this.inspect(rest.endsWith('\n\n') ? rest : `${rest}\n\n`);
+  }
+
+  private inspect(complete: string): string {
+    const marker = this.protocol === 'openai' ? '[DONE]' : 'message_stop';
+    if (!complete.includes('"usage"') && !complete.includes(marker) && !complete.includes('error')) return complete;
+    let out = '';
+    let start = 0;
+    while (start < complete.length) {
+      const end = complete.indexOf('\n\n', start);
+      const stop = end === -1 ? complete.length : end + 2;
+      const event = complete.slice(start, stop);
+      start = stop;
+      if (this.keep(event)) out += event;
+    }
+    return out;
+  }
+
+  /** Reads one event; false when it is to be dropped. */
+  private keep(event: string): boolean {
+    let name = '';
+    let data = '';
+    for (const line of event.split('\n')) {
+      if (line.startsWith('event:')) name = line.slice(6).trim();
+      else if (line.startsWith('data:')) data += (data === '' ? '' : '\n') + line.slice(line.startsWith('data: ') ? 6 : 5);
+    }
+    if (this.protocol === 'openai' && data.trim() === '[DONE]') {
+      this.terminal = true;
+      return true;
+    }
+    if (name === 'message_stop') this.terminal = true;
+    if (name === 'error') this.upstreamError = true;
+    const parsedNeeded = USAGE_OBJECT.test(data) || (data.includes('"error"') && name !== 'error') || (name === '' && data.includes('message_stop'));
+    if (!parsedNeeded) return true;
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      return true;
+    }
+    if (!isObject(value)) return true;
+    if (isObject(value.error)) this.upstreamError = true;
+    if (value.type === 'message_stop') this.terminal = true;
+    return this.protocol === 'openai' ? this.openaiUsage(value) : (this.anthropicUsage(value), true);
+  }
+
+  private openaiUsage(chunk: Record<string, unknown>): boolean {
+    if (!isObject(chunk.usage)) return true;
+    this.inputTokens = count(chunk.usage.prompt_tokens) ?? this.inputTokens;
+    this.outputTokens = count(chunk.usage.completion_tokens) ?? this.outputTokens;
+    const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
+    return !(usageOnly && this.stripUsageChunk);
+  }
+
+  private anthropicUsage(event: Record<string, unknown>): void {
+    const usage = event.type === 'message_start' && isObject(event.message) ? event.message.usage : event.usage;
+    if (!isObject(usage)) return;
+    // message_delta's output_tokens is cumulative; a later value replaces an earlier one.
+    this.inputTokens = count(usage.input_tokens) ?? this.inputTokens;
+    this.outputTokens = count(usage.output_tokens) ?? this.outputTokens;
+  }
+}
+
+export interface RelayInput {
+  readonly protocol: Protocol;
+  readonly first: Buffer;
+  readonly rest: AsyncIterator<Buffer>;
+  /** The client's response, head already written. */
+  readonly out: ServerResponse;
+  readonly stripUsageChunk: boolean;
+  readonly provider: string;
+  readonly signal: AbortSignal;
+  readonly describe: (err: unknown) => string;
+}
+
+export interface RelayResult {
+  readonly outcome: 'completed' | 'cut' | 'aborted';
+  readonly usage: Usage | undefined;
+  readonly note?: string;
+}
+
+function drained(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
+export async function relayStream(input: RelayInput): Promise<RelayResult> {
+  const { out, signal } = input;
+  const scanner = new SseScanner(input.protocol, input.stripUsageChunk);
+  const cut = (note: string): RelayResult => {
+    if (!out.destroyed) {
+      const message = `the stream from provider \`${input.provider}\` broke after it started: ${note}`;
+      out.end(streamErrorEvent(input.protocol, proxyError('upstream_error', message)));
+    }
+    return { outcome: 'cut', usage: scanner.usage, note };
+  };
+  let chunk = input.first;
+  try {
+    for (;;) {
+      const text = scanner.push(chunk);
+      if (text !== '' && !out.write(text)) await drained(out);
+      if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage };
+      const next = await input.rest.next();
+      if (next.done === true) break;
+      chunk = next.value;
+    }
+  } catch (err) {
+    if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage };
+    return cut(input.describe(err));
+  }
+  const rest = scanner.flush();
+  if (rest !== '') out.write(rest);
+  if (scanner.upstreamError) {
+    out.end();
+    return { outcome: 'cut', usage: scanner.usage, note: 'the provider sent an error event' };
+  }
+  if (!scanner.terminal) return cut('the stream ended before its final event');
+  out.end();
+  return { outcome: 'completed', usage: scanner.usage };
+}

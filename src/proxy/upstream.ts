@@ -1,0 +1,138 @@
+// One upstream attempt: the outbound request (allowlisted headers, the provider's credential, the policy's
+// base URL only) and a verdict the failover loop can act on. A non-streaming answer is read to the end here,
+// so a body that breaks half-way is still a failed attempt (nothing has reached the client yet); a stream is
+// read up to its first chunk for the same reason.
+import type { IncomingHttpHeaders } from 'node:http';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { UpstreamPools } from './pools.js';
+import { UPSTREAM_PATH, type Protocol } from './protocol.js';
+import type { Upstream } from './runtime.js';
+
+export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+export type AttemptResult =
+  /** A complete answer to relay: a success, or an error status the route does not fail over on. */
+  | { kind: 'answer'; status: number; headers: UpstreamHeaders; body: Buffer }
+  /** A stream whose first chunk arrived; `rest` yields the others. */
+  | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer> }
+  | { kind: 'failed'; failure: FailureKind; status?: number; retryAfterMs?: number; note: string }
+  /** The client went away. */
+  | { kind: 'aborted' };
+
+/** `status`: a failover status; `timeout`: connect, first-byte or idle; `connection`: refused, reset, cut. */
+export type FailureKind = 'status' | 'timeout' | 'connection';
+
+export interface AttemptInput {
+  readonly upstream: Upstream;
+  readonly protocol: Protocol;
+  readonly credential: string;
+  readonly body: string;
+  readonly stream: boolean;
+  readonly clientHeaders: IncomingHttpHeaders;
+  readonly failoverStatus: ReadonlySet<number>;
+  readonly signal: AbortSignal;
+}
+
+const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+
+/**
+ * Outbound headers, built from an allowlist: nothing else the client sent (its key, cookies, tracing, hop-by-hop
+ * headers, `openai-organization`) reaches the provider.
+ */
+export function outboundHeaders(protocol: Protocol, client: IncomingHttpHeaders, credential: string, stream: boolean): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: headerValue(client.accept) ?? (stream ? 'text/event-stream' : 'application/json'),
+  };
+  const ua = headerValue(client['user-agent']);
+  if (ua !== undefined) h['user-agent'] = ua;
+  if (protocol === 'anthropic') {
+    h['x-api-key'] = credential;
+    h['anthropic-version'] = headerValue(client['anthropic-version']) ?? DEFAULT_ANTHROPIC_VERSION;
+    const beta = headerValue(client['anthropic-beta']);
+    if (beta !== undefined) h['anthropic-beta'] = beta;
+  } else {
+    h.authorization = `Bearer ${credential}`;
+  }
+  return h;
+}
+
+/** `retry-after` in ms (seconds or an HTTP date), or undefined. */
+export function retryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const v = headerValue(value)?.trim();
+  if (v === undefined || v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function describeError(err: unknown, upstream: Upstream): { failure: FailureKind; note: string } {
+  if (err instanceof undiciErrors.HeadersTimeoutError) return { failure: 'timeout', note: `no first byte within ${upstream.timeouts.firstByteMs} ms` };
+  if (err instanceof undiciErrors.ConnectTimeoutError) return { failure: 'timeout', note: `no connection within ${upstream.timeouts.connectMs} ms` };
+  if (err instanceof undiciErrors.BodyTimeoutError) return { failure: 'timeout', note: `idle for ${upstream.timeouts.idleMs} ms` };
+  const code = (err as { code?: unknown }).code;
+  const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+  const label = typeof cause === 'string' ? cause : typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return { failure: 'connection', note: `connection failed (${label})` };
+}
+
+async function readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+export async function attempt(pools: UpstreamPools, input: AttemptInput): Promise<AttemptResult> {
+  const { upstream, signal } = input;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await pools.get(upstream.origin, upstream.timeouts.connectMs).request({
+      method: 'POST',
+      path: upstream.basePath + UPSTREAM_PATH[input.protocol],
+      headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream),
+      body: input.body,
+      signal,
+      headersTimeout: upstream.timeouts.firstByteMs,
+      bodyTimeout: upstream.timeouts.idleMs,
+    });
+  } catch (err) {
+    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', ...describeError(err, upstream) };
+  }
+  const status = res.statusCode;
+  const headers = res.headers;
+  try {
+    if (input.failoverStatus.has(status)) {
+      await res.body.dump();
+      const wait = status === 429 ? retryAfterMs(headers['retry-after']) : undefined;
+      return { kind: 'failed', failure: 'status', status, ...(wait === undefined ? {} : { retryAfterMs: wait }), note: `answered ${status}` };
+    }
+    if (status === 401 || status === 403) {
+      // The provider refused our credential: the client's request is fine, another provider may serve it.
+      await res.body.dump();
+      return { kind: 'failed', failure: 'status', status, note: `refused the proxy's credential (${status})` };
+    }
+    if (status >= 300 && status < 400) {
+      await res.body.dump();
+      return { kind: 'failed', failure: 'status', status, note: `answered a redirect (${status}); redirects are not followed` };
+    }
+    if (input.stream && status >= 200 && status < 300) {
+      const rest = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const first = await rest.next();
+      if (first.done === true) return { kind: 'failed', failure: 'connection', status, note: 'the stream ended before its first event' };
+      return { kind: 'stream', status, headers, first: first.value, rest };
+    }
+    return { kind: 'answer', status, headers, body: await readAll(res.body) };
+  } catch (err) {
+    if (signal.aborted) return { kind: 'aborted' };
+    res.body.destroy();
+    return { kind: 'failed', ...describeError(err, upstream), status };
+  }
+}
