@@ -1,11 +1,15 @@
 // Every CLI command, in the order `switchyard --help` lists them. One file per command.
 import type { Command } from './command.js';
 import { explainCommand } from './explain.js';
+import { keysCommand } from './keys.js';
+import { serveCommand } from './serve.js';
 import { simulateUpstreamCommand } from './simulate-upstream.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
   explainCommand,
+  serveCommand,
+  keysCommand,
   simulateUpstreamCommand,
 ];

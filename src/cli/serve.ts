@@ -1,0 +1,164 @@
+// `switchyard serve [dir]`: the runtime proxy on a policy directory, hot-reloaded, until SIGINT or SIGTERM.
+import { stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { formatDiagnostics } from '../diagnostics.js';
+import { displayPath } from '../policy/read-files.js';
+import { parseAdminHash } from '../proxy/auth.js';
+import { createProxyLogger } from '../proxy/logger.js';
+import type { PolicyStore } from '../proxy/policy-snapshot.js';
+import { openPolicyStore } from '../proxy/policy-store.js';
+import { providersLackingCredentials } from '../proxy/runtime.js';
+import { buildServer } from '../proxy/server.js';
+import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+
+const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--no-watch]
+
+Runs the proxy on the policy in dir (default: policies): OpenAI-compatible POST /v1/chat/completions,
+Anthropic-compatible POST /v1/messages (streaming and not), GET /v1/models, GET /healthz, GET /readyz, and
+the admin endpoints GET /admin/policy and POST /admin/decide. Every request is decided by the policy and
+forwarded with failover to the providers' base URLs, with their keys from the environment variables the
+Provider documents name. The directory is watched: a valid change is activated, an invalid one is logged
+and the last good version keeps serving; SIGHUP reloads at once. See docs/proxy.md.
+
+Options:
+  --host HOST   address to bind (default: $HOST, else 127.0.0.1)
+  --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)
+  --no-watch    do not watch the directory (SIGHUP still reloads)
+  -h, --help    show this help
+
+Environment:
+  SWITCHYARD_ADMIN_KEY_SHA256   sha-256 (hex) of the admin key; unset disables /admin/*
+  LOG_LEVEL                     fatal, error, warn, info (default), debug, trace or silent
+
+The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
+SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
+Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error or the address cannot be bound.
+`;
+
+interface Args {
+  readonly dir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly watch: boolean;
+}
+
+function parse(argv: readonly string[], env: CliIO['env']): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { host: { type: 'string' }, port: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
+    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
+  }
+  if (parsed.positionals.length > 1) throw new UsageError(`expected at most one directory, got ${parsed.positionals.length}`);
+  const portText = parsed.values.port ?? env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`the port must be an integer from 0 to 65535, got \`${portText}\``);
+  const host = parsed.values.host ?? env.HOST ?? '127.0.0.1';
+  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true };
+}
+
+export interface RunningProxy {
+  readonly url: string;
+  readonly store: PolicyStore;
+  readonly app: FastifyInstance;
+}
+
+/** Serves until `stop` aborts; separated from process signals so tests can drive it. */
+export async function serve(argv: readonly string[], io: CliIO, stop: AbortSignal, onReady?: (proxy: RunningProxy) => void): Promise<ExitCode> {
+  let args: Args;
+  try {
+    args = parse(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`switchyard serve: ${error.message}\nRun \`switchyard serve --help\` for options.\n`);
+    return EXIT.usage;
+  }
+  const admin = parseAdminHash(io.env.SWITCHYARD_ADMIN_KEY_SHA256);
+  if (!admin.ok) {
+    io.stderr(`switchyard serve: ${admin.message}\n`);
+    return EXIT.usage;
+  }
+  const abs = resolve(io.cwd, args.dir);
+  const shown = displayPath(abs, io.cwd);
+  if (!(await stat(abs).then((s) => s.isDirectory(), () => false))) {
+    io.stderr(`switchyard serve: \`${args.dir}\` is not a directory\n`);
+    return EXIT.usage;
+  }
+  const logger = createProxyLogger(io.env.LOG_LEVEL);
+  const opened = await openPolicyStore(abs, { watch: args.watch, logger, env: io.env, cwd: io.cwd });
+  if (!opened.ok) {
+    io.stderr(formatDiagnostics(opened.diagnostics, 'text'));
+    io.stderr(`switchyard serve: the policy in \`${shown}\` is invalid; not starting\n`);
+    return EXIT.failure;
+  }
+  const store = opened.store;
+  const app = buildServer(store, { logger, env: io.env });
+  try {
+    await app.listen({ host: args.host, port: args.port });
+  } catch (err) {
+    await store.close();
+    await app.close();
+    const code = (err as { code?: unknown }).code;
+    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
+    io.stderr(`switchyard serve: cannot listen on \`${args.host}:${args.port}\`: ${why}\n`);
+    return EXIT.usage;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const snapshot = store.current();
+  const missing = providersLackingCredentials(snapshot.policy, io.env);
+  const lines = [
+    `switchyard serve: policy ${snapshot.version} from ${shown}${args.watch ? ' (watching for changes)' : ''}`,
+    `listening on ${url}`,
+    `  openai     POST ${url}/v1/chat/completions`,
+    `  anthropic  POST ${url}/v1/messages`,
+    `  admin      ${admin.hash === undefined ? 'disabled (set SWITCHYARD_ADMIN_KEY_SHA256)' : `${url}/admin/policy, ${url}/admin/decide`}`,
+    missing.length === 0
+      ? 'every provider has its credential'
+      : `providers without credentials (their candidates are skipped): ${missing.map((m) => `${m.provider} (\`${m.env}\`)`).join(', ')}`,
+  ];
+  io.stderr(`${lines.join('\n')}\n`);
+  logger.info({ url, policyVersion: snapshot.version, missingCredentials: missing }, 'listening');
+  onReady?.({ url, store, app });
+
+  if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
+  logger.info({}, 'draining in-flight requests');
+  await app.close();
+  await store.close();
+  io.stderr('switchyard serve: stopped\n');
+  return EXIT.ok;
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the proxy: OpenAI and Anthropic APIs decided by the policy, with failover and hot reload',
+  help: HELP,
+  async run(argv, io) {
+    const controller = new AbortController();
+    let store: PolicyStore | undefined;
+    const onStop = (): void => controller.abort();
+    const onHup = (): void => void store?.reload();
+    process.once('SIGINT', onStop);
+    process.once('SIGTERM', onStop);
+    process.on('SIGHUP', onHup);
+    try {
+      return await serve(argv, io, controller.signal, (proxy) => {
+        store = proxy.store;
+      });
+    } finally {
+      process.off('SIGINT', onStop);
+      process.off('SIGTERM', onStop);
+      process.off('SIGHUP', onHup);
+    }
+  },
+};
