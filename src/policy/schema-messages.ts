@@ -81,6 +81,33 @@ function withoutBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   );
 }
 
+/**
+ * Errors about a key (`propertyNames`) come as the key's own errors followed by one `propertyNames` error
+ * naming it. ajv tags the key's errors with `propertyName` only when the schema is inlined, so the name is
+ * attached here from the `propertyNames` error that follows them; that error is then redundant.
+ */
+function withKeyNames(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  let pending: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'propertyNames') {
+      const name = String((e.params as { propertyName?: unknown }).propertyName);
+      const own = pending.filter((p) => p.instancePath === e.instancePath);
+      out.push(...pending.filter((p) => p.instancePath !== e.instancePath));
+      out.push(...(own.length > 0 ? own.map((p) => ({ ...p, propertyName: name, data: name })) : [{ ...e, keyword: 'invalidKey', propertyName: name, data: name }]));
+      pending = [];
+      continue;
+    }
+    // A string keyword may be about a key; it is known once a `propertyNames` error at the same path follows.
+    if ((e as { propertyName?: string }).propertyName === undefined && KEY_KEYWORDS.has(e.keyword)) pending.push(e);
+    else out.push(e);
+  }
+  return [...out, ...pending];
+}
+
+// Keywords that apply to strings: at the path of a mapping with a `propertyNames` error, they are about a key.
+const KEY_KEYWORDS: ReadonlySet<string> = new Set(['pattern', 'minLength', 'maxLength', 'format', 'const', 'enum']);
+
 function finding(e: ErrorObject, kind: string): Finding | undefined {
   const params = e.params as Record<string, unknown>;
   // Inner errors of `propertyNames` are about a key, not a value.
@@ -113,15 +140,18 @@ function finding(e: ErrorObject, kind: string): Finding | undefined {
         ...(suggestion === undefined ? {} : { replaces: `${e.instancePath}#required/${suggestion}` }),
       };
     }
-    case 'propertyNames':
-      return undefined; // reported through its inner errors, which carry the key
+    case 'invalidKey':
+      return value('invalid_format', 2, `${subject} is not allowed here`);
     case 'minProperties': {
       const fields = propertyNamesOf(e.parentSchema);
       if (fields.length > 0) return { pointer, target: 'key', code: 'missing_field', message: `${subject} must set at least one of ${quoteList(fields)}`, key: `${pointer}#value`, rank: 3 };
       return { pointer, target: 'key', code: 'out_of_range', message: `${subject} must not be empty`, key: `${pointer}#value`, rank: 3 };
     }
-    case 'type':
-      return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got ${got}`);
+    case 'type': {
+      // `sha256: 0001…` or `name: 1.10` are numbers to YAML; the fix is quoting, so say so.
+      const quoteHint = params.type === 'string' && data !== null && (typeof data === 'number' || typeof data === 'boolean') ? ' (YAML reads it as a number or boolean: quote it)' : '';
+      return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got ${got}${quoteHint}`);
+    }
     case 'oneOf':
     case 'anyOf': {
       const branches = (e.schema as unknown[] | undefined) ?? [];
@@ -171,7 +201,7 @@ function finding(e: ErrorObject, kind: string): Finding | undefined {
 /** Located diagnostics for the schema errors of one document of `kind`. */
 export function schemaDiagnostics(errors: readonly ErrorObject[], source: SourceDocument, kind: string): Diagnostic[] {
   const best = new Map<string, Finding>();
-  for (const e of withoutBranchNoise(errors)) {
+  for (const e of withoutBranchNoise(withKeyNames(errors))) {
     const f = finding(e, kind);
     if (f === undefined) continue;
     const seen = best.get(f.key);

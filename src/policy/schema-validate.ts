@@ -27,7 +27,17 @@ export function compiledValidators(): Validators {
   // Resolved from this module so it works from src/ (tests) and dist/ (the package ships schema/).
   const schema = JSON.parse(readFileSync(new URL('../../schema/policy.schema.json', import.meta.url), 'utf8')) as { $id: string };
   // strictRequired is off because the top level lists `required` fields that only its oneOf branches define.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true });
+  // Shared $defs compile to shared functions (inlineRefs: false) and codegen is not optimised: this halves
+  // the compile time, which every CLI run pays, for no measurable cost in validation.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    discriminator: true,
+    verbose: true,
+    inlineRefs: false,
+    code: { optimize: false },
+  });
   ajv.addSchema(schema);
   const out = new Map<Kind, ValidateFunction>();
   for (const kind of KINDS) {
