@@ -1,7 +1,7 @@
 // The proxy's HTTP server: fastify routes, limits and timeouts, the error shape for everything that goes
 // wrong before a handler runs (body too large, bad JSON, unknown path), and the shared upstream state.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { NO_SPEND, type BudgetState } from '../engine/index.js';
 import { authenticate, parseAdminHash } from './auth.js';
 import { registerAdmin } from './admin.js';
@@ -81,7 +81,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
 
   const app = Fastify({
     loggerInstance: options.logger ?? createProxyLogger(env.LOG_LEVEL),
-    disableRequestLogging: true,
+    // One line per API request comes from the settle step instead.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: limits.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: limits.requestTimeoutMs ?? 30_000,
