@@ -39,14 +39,17 @@ export function compileRoute(route: RouteEntry, modelOf: (name: string) => CMode
   });
   const n = targets.length;
   const names = (order: readonly CTarget[]): string[] => order.map((t) => t.model.name);
-  const weights = Float64Array.from(route.spec.targets, (t) => t.weight ?? 1);
-  const cumulative = new Float64Array(n);
+  // Plain arrays, not typed ones: a typed array costs a backing store per route, which dominates compile time.
+  const weights: number[] = [];
+  const cumulative: number[] = [];
   let total = 0;
   let lastPositive = -1;
   for (let i = 0; i < n; i++) {
-    total += weights[i]!;
-    cumulative[i] = total;
-    if (weights[i]! > 0) lastPositive = i;
+    const w = route.spec.targets[i]!.weight ?? 1;
+    weights.push(w);
+    total += w;
+    cumulative.push(total);
+    if (w > 0) lastPositive = i;
   }
   const orders: (readonly CTarget[])[] = [];
   const steps: TraceStep[] = [];
@@ -64,8 +67,7 @@ export function compileRoute(route: RouteEntry, modelOf: (name: string) => CMode
       break;
     }
     case 'weighted': {
-      const declaredNames = names(targets);
-      const declaredWeights = [...weights];
+      const described = text.describeWeights(names(targets), weights);
       const rest = (pick: number): CTarget[] =>
         stableOrder(n, (i) => -weights[i]!)
           .filter((i) => i !== pick)
@@ -75,12 +77,12 @@ export function compileRoute(route: RouteEntry, modelOf: (name: string) => CMode
         for (let i = 0; i < n; i++) {
           const after = rest(i);
           orders.push(Object.freeze([targets[i]!, ...after]));
-          steps.push(traceStep('order', ref, 'order', text.weightedDetail(targets[i]!.model.name, declaredNames, declaredWeights, names(after))));
+          steps.push(traceStep('order', ref, 'order', text.weightedDetail(targets[i]!.model.name, described, names(after))));
         }
       } else {
         const all = rest(-1);
         orders.push(Object.freeze(all));
-        steps.push(traceStep('order', ref, 'order', text.weightedDetail(undefined, declaredNames, declaredWeights, names(all))));
+        steps.push(traceStep('order', ref, 'order', text.weightedDetail(undefined, described, names(all))));
       }
       break;
     }
@@ -95,8 +97,8 @@ export function compileRoute(route: RouteEntry, modelOf: (name: string) => CMode
     matchStep: traceStep('route', ref, 'match', text.routeMatched(route.spec.priority, route.spec.match)),
     orders: Object.freeze(orders),
     orderSteps: Object.freeze(steps),
-    weights,
-    cumulative,
+    weights: Object.freeze(weights),
+    cumulative: Object.freeze(cumulative),
     totalWeight: strategy === 'weighted' ? total : 0,
     lastPositive,
   });

@@ -113,6 +113,7 @@ export function compileWithTimings(policy: PolicySet): CompileResult {
   const n = stage('intern', () => intern(policy));
   const domains: IndexDomains = {
     teams: n.teams,
+    teamIds: n.teamIds,
     dataClasses: n.dataClassIds,
     tasks: n.taskIds,
     models: n.modelSlots,

@@ -5,7 +5,7 @@
 import { applyBudgets } from './budget-step.js';
 import { denyDecision, traceStep } from './decision.js';
 import { CORE, type ClassEntry, type CRoute, type DecisionGraph, type GraphCore, type NoRouteClass } from './graph.js';
-import { fnv1a32, hashPoint } from './hash.js';
+import { fnv1a32Signed, hashPoint } from './hash.js';
 import { COMPLEXITY_SLOTS, intervalOf } from './match-index.js';
 import { computeClass, computeOutcome } from './outcome.js';
 import type { BudgetState, Decision, RequestContext } from './types.js';
@@ -24,7 +24,7 @@ function noRoute(g: GraphCore, c: NoRouteClass, ctx: RequestContext, promptToken
 /** Which target order a request gets: the sticky pick of a weighted route, else the only order. */
 function orderOf(route: CRoute, ctx: RequestContext): number {
   if (route.totalWeight <= 0) return 0;
-  const point = hashPoint(fnv1a32(ctx.stickyKey ?? ctx.requestId ?? ''), route.totalWeight);
+  const point = hashPoint(fnv1a32Signed(ctx.stickyKey ?? ctx.requestId ?? ''), route.totalWeight);
   const weights = route.weights;
   const cumulative = route.cumulative;
   for (let i = 0; i < weights.length; i++) if (weights[i]! > 0 && cumulative[i]! > point) return i;

@@ -63,8 +63,8 @@ export interface CRoute {
   readonly orders: readonly (readonly CTarget[])[];
   readonly orderSteps: readonly TraceStep[];
   /** Weighted only: declared weights, their running sums and total; total 0 means no sticky pick. */
-  readonly weights: Float64Array;
-  readonly cumulative: Float64Array;
+  readonly weights: readonly number[];
+  readonly cumulative: readonly number[];
   readonly totalWeight: number;
   readonly lastPositive: number;
 }

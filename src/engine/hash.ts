@@ -5,7 +5,13 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 /** Unsigned 32-bit FNV-1a hash of the UTF-8 encoding of `s`. */
-export function fnv1a32(s: string): number {
+export const fnv1a32 = (s: string): number => fnv1a32Signed(s) >>> 0;
+
+/**
+ * The same hash as a signed 32-bit integer: it stays a small integer in V8 where the unsigned value above
+ * 2^31 would be boxed into a heap number on return — the hot path converts where it uses it.
+ */
+export function fnv1a32Signed(s: string): number {
   let h = FNV_OFFSET;
   const n = s.length;
   for (let i = 0; i < n; i++) {
@@ -36,8 +42,8 @@ export function fnv1a32(s: string): number {
     h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), FNV_PRIME);
     h = Math.imul(h ^ (0x80 | (c & 0x3f)), FNV_PRIME);
   }
-  return h >>> 0;
+  return h | 0;
 }
 
-/** Where a 32-bit hash falls in `[0, total)`: the point the weighted pick looks up among cumulative weights. */
-export const hashPoint = (hash: number, total: number): number => (hash / 4294967296) * total;
+/** Where a 32-bit hash (signed or not) falls in `[0, total)`: the point the weighted pick looks up among cumulative weights. */
+export const hashPoint = (hash: number, total: number): number => ((hash >>> 0) / 4294967296) * total;

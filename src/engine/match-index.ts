@@ -10,6 +10,7 @@ import { teamConditionsHold, tokenRangeHolds } from './match.js';
 /** The value domains the index is built over; a request is looked up by the position of each of its values. */
 export interface IndexDomains {
   readonly teams: readonly TeamEntry[];
+  readonly teamIds: ReadonlyMap<string, number>;
   readonly dataClasses: ReadonlyMap<string, number>;
   readonly tasks: ReadonlyMap<string, number>;
   /** Every model string a condition names; the slot after the last stands for every other string. */
@@ -80,9 +81,12 @@ export class MatchIndex {
     const words = Math.max(1, Math.ceil(matches.length / 32));
     this.size = matches.length;
     this.words = words;
-    this.team = dimension(d.teams.length, words, matches, (m) =>
-      m.teams === undefined && m.teamLabels === undefined ? undefined : (s) => teamConditionsHold(m, d.teams[s]!),
-    );
+    this.team = dimension(d.teams.length, words, matches, (m) => {
+      if (m.teams === undefined && m.teamLabels === undefined) return undefined;
+      // Listed teams are looked up, not scanned: a policy with a route per team stays linear to compile.
+      const candidates = m.teams === undefined ? d.teams.map((_, s) => s) : (slotsOf(m.teams, d.teamIds) ?? []);
+      return m.teamLabels === undefined ? candidates : candidates.filter((s) => teamConditionsHold(m, d.teams[s]!));
+    });
     this.dataClass = dimension(d.dataClasses.size, words, matches, (m) => slotsOf(m.dataClasses, d.dataClasses));
     this.task = dimension(d.tasks.size, words, matches, (m) => slotsOf(m.tasks, d.tasks));
     this.complexity = dimension(4, words, matches, (m) => slotsOf(m.complexity, COMPLEXITY_SLOTS));

@@ -203,7 +203,7 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
     }
     const rest = byWeight(declared.filter((t) => t !== pick));
     ordered = pick === undefined ? rest : [pick, ...rest];
-    const detail = text.weightedDetail(pick?.model.name, names(declared), declared.map((t) => t.weight), names(rest));
+    const detail = text.weightedDetail(pick?.model.name, text.describeWeights(names(declared), declared.map((t) => t.weight)), names(rest));
     trace.push(entry('order', route, 'order', detail));
   }
 

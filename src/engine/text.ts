@@ -9,7 +9,8 @@ const plural = (n: number, word: string, many = `${word}s`): string => (n === 1 
 
 /** A number for people: at most six decimals, no trailing zeros. */
 export function fmtNum(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toFixed(6))) : String(x);
+  if (Number.isInteger(x) || !Number.isFinite(x)) return String(x);
+  return String(Number(x.toFixed(6)));
 }
 
 // ---- admit and context ----
@@ -92,13 +93,14 @@ export function noRoute(
 export const orderedDetail = (models: readonly string[]): string => `ordered: ${qList(models)}`;
 export const cheapestDetail = (models: readonly string[], prices: readonly number[]): string =>
   `cheapest (input + output USD per million tokens): ${models.map((m, i) => `${q(m)} ${fmtNum(prices[i] ?? 0)}`).join(', ')}`;
-const weights = (models: readonly string[], w: readonly number[]): string =>
+/** The targets in declared order with their weights, as `weightedDetail` quotes them. */
+export const describeWeights = (models: readonly string[], w: readonly number[]): string =>
   models.map((m, i) => `${q(m)} ${fmtNum(w[i] ?? 0)}`).join(', ');
-/** `declared`/`weightsDeclared` are the targets in declared order; `rest` follows the pick. */
-export function weightedDetail(pick: string | undefined, declared: readonly string[], w: readonly number[], rest: readonly string[]): string {
+/** `weights` from `describeWeights`; `rest` are the targets after the pick. */
+export function weightedDetail(pick: string | undefined, weights: string, rest: readonly string[]): string {
   if (pick === undefined) return `weighted: every weight is 0, no sticky pick; by weight: ${qList(rest)}`;
   const then = rest.length === 0 ? '' : `, then ${qList(rest)}`;
-  return `weighted: sticky pick ${q(pick)} (weights ${weights(declared, w)})${then}`;
+  return `weighted: sticky pick ${q(pick)} (weights ${weights})${then}`;
 }
 
 // ---- filters ----
