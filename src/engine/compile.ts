@@ -11,8 +11,13 @@ import { CORE, type CModel, type CompileResult, type DecisionGraph, type GraphCo
 import { MatchIndex, type IndexDomains } from './match-index.js';
 import * as text from './text.js';
 
-/** Most request classes a graph memoises; past it, decisions are computed (identically) without caching. */
+/** Most request classes a graph memoises by default; past it, decisions are computed (identically) without caching. */
 export const CLASS_CACHE_LIMIT = 32_768;
+
+export interface CompileOptions {
+  /** Most request classes to memoise (default CLASS_CACHE_LIMIT); 0 turns the decision cache off. */
+  readonly classCacheLimit?: number;
+}
 
 const ids = (names: readonly string[]): Map<string, number> => new Map(names.map((n, i) => [n, i]));
 
@@ -101,7 +106,7 @@ function idOf(map: ReadonlyMap<string, number>, name: string, what: string): num
 }
 
 /** Compile a policy and report how long each stage took. */
-export function compileWithTimings(policy: PolicySet): CompileResult {
+export function compileWithTimings(policy: PolicySet, options: CompileOptions = {}): CompileResult {
   const timings: { stage: string; ms: number }[] = [];
   const stage = <T>(name: string, run: () => T): T => {
     const started = performance.now();
@@ -139,6 +144,7 @@ export function compileWithTimings(policy: PolicySet): CompileResult {
 
   const teamBudgets = stage('index-budgets', () => budgetsByTeam(n.teams, [...policy.budgets.values()].map((b) => compileBudget(b, n.models))));
 
+  const limit = options.classCacheLimit ?? CLASS_CACHE_LIMIT;
   const graph = stage('freeze', (): DecisionGraph => {
     const org = policy.organization.spec;
     // Class key after the team: declared data class or the team default, declared task or the default, …
@@ -166,8 +172,9 @@ export function compileWithTimings(policy: PolicySet): CompileResult {
       ...rules,
       teamBudgets,
       radix,
-      cache: Number.isSafeInteger(keySpace) ? n.teams.map(() => new Map<number, ClassEntry>()) : null,
-      cacheLimit: CLASS_CACHE_LIMIT,
+      // Keys past 2^53 would collide, so such a (huge) request space is decided without a cache.
+      cache: Number.isSafeInteger(keySpace) && limit > 0 ? n.teams.map(() => new Map<number, ClassEntry>()) : null,
+      cacheLimit: limit,
       cacheUsage: { entries: 0 },
     });
     return Object.freeze({
@@ -184,4 +191,4 @@ export function compileWithTimings(policy: PolicySet): CompileResult {
 }
 
 /** Compile a valid, linked policy into a frozen decision graph. Throws only on a bug (an unlinked policy). */
-export const compile = (policy: PolicySet): DecisionGraph => compileWithTimings(policy).graph;
+export const compile = (policy: PolicySet, options?: CompileOptions): DecisionGraph => compileWithTimings(policy, options).graph;

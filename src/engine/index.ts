@@ -2,7 +2,7 @@
 export type { BudgetState, Candidate, Decision, Denial, RequestContext, RequestFeatures, TraceStep } from './types.js';
 export { NO_SPEND } from './types.js';
 export type { CompileResult, DecisionGraph } from './graph.js';
-export { compile, compileWithTimings, CLASS_CACHE_LIMIT } from './compile.js';
+export { compile, compileWithTimings, CLASS_CACHE_LIMIT, type CompileOptions } from './compile.js';
 export { decide } from './decide.js';
 export { referenceDecide } from './reference.js';
 export { budgetStateFromPercents, estimateCostUsd, percentUsed, pricePerMTok } from './pricing.js';

@@ -73,6 +73,16 @@ describe('decision cache', () => {
     expect(cached).toStrictEqual(snapshot);
   });
 
+  it('stops memoising past the class cache limit, and decides the same', () => {
+    const graph = compile(policy, { classCacheLimit: 1 });
+    const a = decide(graph, { team: 'support', model: 'x' });
+    expect(decide(graph, { team: 'support', model: 'x' })).toBe(a);
+    const b = decide(graph, { team: 'eng', model: 'x' });
+    const again = decide(graph, { team: 'eng', model: 'x' });
+    expect(again).not.toBe(b);
+    expect(again).toStrictEqual(b);
+  });
+
   it('returns the cached decision itself when the applicable budgets record nothing', () => {
     const graph = compile(policy);
     const ctx = { team: 'eng', model: 'x' };

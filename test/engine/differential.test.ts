@@ -8,9 +8,9 @@ import { buildPolicy } from '../support/policy-builder.js';
 import { scenario, scenarioOf, spendState, type Scenario } from '../support/policy-arbitrary.js';
 
 /** Decide every request of the scenario on both evaluators; returns how often each outcome was seen. */
-function agree({ input, requests, spend }: Scenario, seen: Map<string, number>): void {
+function agree({ input, requests, spend }: Scenario, seen: Map<string, number>, classCacheLimit?: number): void {
   const policy = buildPolicy(input);
-  const graph = compile(policy);
+  const graph = compile(policy, { classCacheLimit });
   const budgets = spendState(policy, spend);
   for (const ctx of requests) {
     const expected = referenceDecide(policy, ctx, budgets);
@@ -35,6 +35,12 @@ describe('compiled decide ≡ reference evaluator', () => {
     // The generators reach every outcome, so agreement above covers every step.
     for (const label of ['route', 'invalid_request', 'data_class_not_allowed', 'no_route', 'no_eligible_model', 'budget_exhausted', 'budget-step', 'monitor'])
       expect(seen.get(label) ?? 0, label).toBeGreaterThan(10);
+  });
+
+  it('agrees with the class cache off, and once the cache is full', () => {
+    const seen = new Map<string, number>();
+    for (const limit of [0, 2]) fc.assert(fc.property(scenario, (s) => agree(s, seen, limit)), { numRuns: 60 });
+    expect(seen.get('route') ?? 0).toBeGreaterThan(10);
   });
 
   it('agrees on policies with enough routes and rules to span several index words', () => {
