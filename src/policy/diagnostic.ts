@@ -1,5 +1,6 @@
 // Building diagnostics: the severity always comes from the registry, so a code cannot drift from its entry.
 import { DIAGNOSTICS, type Diagnostic, type DiagnosticCode } from '../errors.js';
+import { redactKeyLiterals } from './credential-shapes.js';
 import type { SourceLocation } from './model.js';
 
 export function diagnostic(at: SourceLocation, pointer: string, code: DiagnosticCode, message: string): Diagnostic {
@@ -8,9 +9,9 @@ export function diagnostic(at: SourceLocation, pointer: string, code: Diagnostic
 
 export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean => diagnostics.some((d) => d.severity === 'error');
 
-/** Quote user input for a message: backticks, one line, bounded length. */
+/** Quote user input for a message: backticks, one line, bounded length, credentials redacted. */
 export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
+  const text = redactKeyLiterals(typeof value === 'string' ? value : String(value));
   const oneLine = text.replace(/[\r\n\t]+/g, ' ').replace(/`/g, "'");
   return `\`${oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine}\``;
 }

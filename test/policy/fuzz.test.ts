@@ -1,13 +1,14 @@
 // Fuzzing the loader and validator (fast-check, time-boxed): random YAML-ish text, random JSON-ish
 // documents, and mutations of a valid policy. Whatever the input: loading never throws, every diagnostic
-// has a registered code and a real location, a rejection carries at least one error, and Object.prototype
-// is never touched.
+// has a registered code and a real location and prints no credential, a rejection carries at least one
+// error, and Object.prototype is never touched.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { Document, isNode, parseAllDocuments, stringify } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIAGNOSTICS } from '../../src/errors.js';
+import { redactKeyLiterals } from '../../src/policy/credential-shapes.js';
 import { KINDS, loadPolicyFromSources, type LoadResult } from '../../src/policy/index.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'valid');
@@ -39,6 +40,7 @@ function wellFormed(result: LoadResult, paths: readonly string[]): void {
     expect(paths.includes(d.file) || d.file === '.', `file of ${JSON.stringify(d)}`).toBe(true);
     expect(d.message.length).toBeGreaterThan(0);
     expect(d.message).not.toMatch(/[\r\n]/);
+    expect(redactKeyLiterals(d.message), 'a credential in a message').toBe(d.message);
     expect(typeof d.pointer).toBe('string');
   }
   if (!result.ok) expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);

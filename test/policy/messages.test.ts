@@ -1,7 +1,8 @@
 // The small pieces behind the messages: did-you-mean, credential shapes, interpolation, pointers.
 import { describe, expect, it } from 'vitest';
 import { interpolate, isHttpUrl } from '../../src/policy/interpolate.js';
-import { keyLiteralIn } from '../../src/policy/key-literals.js';
+import { keyLiteralIn } from '../../src/policy/credential-shapes.js';
+import { quote } from '../../src/policy/diagnostic.js';
 import { fieldName, placeName, pointerOf, splitPointer } from '../../src/policy/pointer.js';
 import { closest, editDistance } from '../../src/policy/suggest.js';
 
@@ -51,6 +52,12 @@ describe('credential literals', () => {
     '5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8',
   ])('leaves %s alone', (text) => {
     expect(keyLiteralIn(text)).toBeUndefined();
+  });
+
+  it('never lets a credential into a message, whatever quotes it', () => {
+    expect(quote('sk-proj-Xk3vQ9mB2nR7tL5wY8zA1cD4')).toBe('`sk-proj-...`');
+    expect(quote('a https://u:pw1@h.example and AKIAIOSFODNN7EXAMPLE')).toBe('`a https://u:***@h.example and AKIAIO...`');
+    expect(quote('plain-name')).toBe('`plain-name`');
   });
 
   it('shows only a redacted prefix', () => {
