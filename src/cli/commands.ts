@@ -4,11 +4,13 @@ import { explainCommand } from './explain.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
 import { simulateUpstreamCommand } from './simulate-upstream.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
   explainCommand,
+  testCommand,
   serveCommand,
   keysCommand,
   simulateUpstreamCommand,

@@ -1,0 +1,176 @@
+// Invariants, proven where possible: every cell of the finite request space is decided and checked; beyond
+// `maxPoints` cells, fast-check samples the space with a fixed, printed seed and shrinks what it finds.
+import fc from 'fast-check';
+import type { Complexity } from '../policy/generated/policy.js';
+import { ruleId, type InvariantEntry, type PolicySet, type SourceLocation } from '../policy/model.js';
+import { compileMatch, type MatchPredicate, type ResolvedRequest } from '../engine/match.js';
+import { budgetStateFromPercents, decide, type DecisionGraph } from '../engine/index.js';
+import type { Decision, RequestContext } from '../engine/types.js';
+import { compileAssertion, type CompiledAssertion } from './assertion.js';
+import { points, requestSpace, type RequestSpace, type SpacePoint } from './space.js';
+import { explainCommand } from './reproduce.js';
+
+export interface InvariantOptions {
+  /** Largest space checked exhaustively. Default 1,000,000 points. */
+  readonly maxPoints?: number;
+  /** Seed of the sampling fallback. Default 1. */
+  readonly seed?: number;
+  /** Samples drawn when the space is too large. Default 10,000. */
+  readonly numRuns?: number;
+  /** Policy directory as the user named it, for the reproduce command. */
+  readonly policyDir?: string;
+}
+
+export interface Counterexample {
+  readonly ctx: RequestContext;
+  readonly budgets: Readonly<Record<string, number>>;
+  readonly decision: Decision;
+  readonly violation: string;
+  /** A `switchyard explain …` command that reproduces the decision. */
+  readonly command: string;
+}
+
+export interface InvariantResult {
+  readonly name: string;
+  readonly rule: string;
+  readonly source: SourceLocation;
+  readonly method: 'proven' | 'sampled';
+  /** Points decided. */
+  readonly checked: number;
+  /** Points inside `forAll`. */
+  readonly covered: number;
+  readonly violations: number;
+  readonly ok: boolean;
+  readonly seed?: number;
+  readonly counterexample?: Counterexample;
+}
+
+interface Checker {
+  readonly inScope: MatchPredicate;
+  readonly assertion: CompiledAssertion;
+}
+
+function resolve(policy: PolicySet, ctx: RequestContext): ResolvedRequest | undefined {
+  const team = policy.teams.get(ctx.team);
+  if (!team) return undefined;
+  return {
+    team,
+    dataClass: ctx.dataClass ?? team.spec.dataClasses.default,
+    task: ctx.task ?? policy.organization.spec.defaults.task,
+    complexity: ctx.complexity as Complexity | undefined,
+    model: ctx.model,
+    promptTokens: ctx.promptTokens ?? 0,
+    stream: ctx.stream ?? false,
+  };
+}
+
+/** The violation at one point, if the point is covered and violates. */
+function evaluate(
+  policy: PolicySet,
+  graph: DecisionGraph,
+  checker: Checker,
+  point: SpacePoint,
+): { covered: boolean; violation?: string; decision?: Decision } {
+  const req = resolve(policy, point.ctx);
+  if (!req || !checker.inScope(req)) return { covered: false };
+  const decision = decide(graph, point.ctx, budgetStateFromPercents(policy, point.budgets));
+  const violation = checker.assertion(decision);
+  return violation === undefined ? { covered: true } : { covered: true, violation, decision };
+}
+
+/** Smaller counterexamples first: fewer prompt tokens, less budget used, no stream, no complexity. */
+function weight(p: SpacePoint): number[] {
+  const spent = Object.values(p.budgets).reduce((a, b) => a + b, 0);
+  return [p.ctx.promptTokens ?? 0, spent, p.ctx.stream ? 1 : 0, p.ctx.complexity ? 1 : 0];
+}
+const lighter = (a: number[], b: number[]): boolean => {
+  for (let i = 0; i < a.length; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
+};
+
+function counterexample(point: SpacePoint, decision: Decision, violation: string, dir: string): Counterexample {
+  return { ctx: point.ctx, budgets: point.budgets, decision, violation, command: explainCommand(dir, point.ctx, point.budgets) };
+}
+
+function exhaustive(policy: PolicySet, graph: DecisionGraph, entry: InvariantEntry, checker: Checker, space: RequestSpace, dir: string): InvariantResult {
+  let checked = 0;
+  let covered = 0;
+  let violations = 0;
+  let worst: { point: SpacePoint; decision: Decision; violation: string; w: number[] } | undefined;
+  for (const point of points(space)) {
+    checked++;
+    const r = evaluate(policy, graph, checker, point);
+    if (!r.covered) continue;
+    covered++;
+    if (r.violation === undefined || !r.decision) continue;
+    violations++;
+    const w = weight(point);
+    if (!worst || lighter(w, worst.w)) worst = { point, decision: r.decision, violation: r.violation, w };
+  }
+  const base = { name: entry.name, rule: ruleId(entry), source: entry.source, method: 'proven' as const, checked, covered, violations, ok: violations === 0 };
+  return worst ? { ...base, counterexample: counterexample(worst.point, worst.decision, worst.violation, dir) } : base;
+}
+
+function spaceArbitrary(space: RequestSpace): fc.Arbitrary<SpacePoint> {
+  const maxCut = space.promptTokenCuts[space.promptTokenCuts.length - 1] ?? 0;
+  const edges = [...new Set(space.promptTokenCuts.flatMap((c) => (c > 0 ? [c - 1, c] : [c])))];
+  return fc.constantFrom(...space.teams).chain((team) => {
+    const bands = space.budgetBandsByTeam.get(team) ?? [];
+    const budgets = Object.fromEntries(
+      bands.map((b) => [b.budget, fc.oneof(fc.constantFrom(...b.bands), fc.integer({ min: 0, max: 150 }))] as const),
+    );
+    return fc.record({
+      ctx: fc
+        .record({
+          dataClass: fc.constantFrom(...(space.dataClassesByTeam.get(team) ?? [])),
+          task: fc.constantFrom(...space.tasks),
+          complexity: fc.constantFrom(...space.complexities),
+          model: fc.constantFrom(...space.models),
+          promptTokens: fc.oneof(fc.constantFrom(...edges), fc.integer({ min: 0, max: maxCut * 2 + 1 })),
+          stream: fc.constantFrom(...space.streams),
+        })
+        .map(({ complexity, ...rest }): RequestContext => (complexity === undefined ? { team, ...rest } : { team, complexity, ...rest })),
+      budgets: fc.record(budgets),
+    });
+  });
+}
+
+function sampled(
+  policy: PolicySet,
+  graph: DecisionGraph,
+  entry: InvariantEntry,
+  checker: Checker,
+  space: RequestSpace,
+  options: Required<Pick<InvariantOptions, 'seed' | 'numRuns'>>,
+  dir: string,
+): InvariantResult {
+  let checked = 0;
+  let covered = 0;
+  const details = fc.check(
+    fc.property(spaceArbitrary(space), (point) => {
+      checked++;
+      const r = evaluate(policy, graph, checker, point);
+      if (r.covered) covered++;
+      return r.violation === undefined;
+    }),
+    { seed: options.seed, numRuns: options.numRuns },
+  );
+  const base = { name: entry.name, rule: ruleId(entry), source: entry.source, method: 'sampled' as const, checked, covered, seed: options.seed };
+  const found = details.counterexample?.[0];
+  if (!details.failed || !found) return { ...base, violations: 0, ok: true };
+  const r = evaluate(policy, graph, checker, found);
+  if (r.violation === undefined || !r.decision) return { ...base, violations: 1, ok: false };
+  return { ...base, violations: 1, ok: false, counterexample: counterexample(found, r.decision, r.violation, dir) };
+}
+
+export function checkInvariant(policy: PolicySet, graph: DecisionGraph, entry: InvariantEntry, options: InvariantOptions = {}, space = requestSpace(policy)): InvariantResult {
+  const checker: Checker = { inScope: compileMatch(entry.spec.forAll), assertion: compileAssertion(policy, entry.spec.assert) };
+  const dir = options.policyDir ?? 'policies';
+  if (space.size <= (options.maxPoints ?? 1_000_000)) return exhaustive(policy, graph, entry, checker, space, dir);
+  return sampled(policy, graph, entry, checker, space, { seed: options.seed ?? 1, numRuns: options.numRuns ?? 10_000 }, dir);
+}
+
+export function checkInvariants(policy: PolicySet, graph: DecisionGraph, options: InvariantOptions = {}): InvariantResult[] {
+  const space = requestSpace(policy);
+  return [...policy.invariants.values()].map((entry) => checkInvariant(policy, graph, entry, options, space));
+}
