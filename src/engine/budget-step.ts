@@ -3,7 +3,7 @@
 // is allocated; otherwise a new decision is built from the cached trace head plus the budget entries.
 import { TIERS } from '../policy/model.js';
 import { denyDecision, routeDecision, traceStep } from './decision.js';
-import { ALERT, DENY, DOWNGRADE, type GraphCore, type Outcome, type RoutedClass } from './graph.js';
+import { ALERT, DENY, DOWNGRADE, type CBudget, type GraphCore, type Outcome, type RoutedClass } from './graph.js';
 import { estimateCostUsd, percentUsed } from './pricing.js';
 import type { BudgetState, Decision, RequestContext, TraceStep } from './types.js';
 import * as text from './text.js';
@@ -28,7 +28,7 @@ export function applyBudgets(
   let entries: TraceStep[] | null = null;
   let removed: Uint8Array | null = null;
   let removals: TraceStep[] | null = null;
-  let firstRemover: (typeof plan)[number] | null = null;
+  let firstRemover: CBudget | null = null;
   for (const budget of plan) {
     let applies = false;
     for (let i = 0; i < survivors.length && !applies; i++)
