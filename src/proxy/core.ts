@@ -15,4 +15,6 @@ export interface ProxyCore {
   readonly onSettle: SettleHook | undefined;
   /** SHA-256 of the admin key; undefined disables the admin endpoints. */
   readonly adminHash: Buffer | undefined;
+  /** Set when the server starts closing: answers then end their connection so the drain can finish. */
+  readonly lifecycle: { draining: boolean };
 }

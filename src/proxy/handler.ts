@@ -121,7 +121,9 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
       reply.hijack();
-      raw.writeHead(status, { ...relayedHeaders(out.result.headers), 'cache-control': 'no-cache', ...ours });
+      const head: Record<string, string | string[]> = { ...relayedHeaders(out.result.headers), 'cache-control': 'no-cache', ...ours };
+      if (core.lifecycle.draining) head.connection = 'close';
+      raw.writeHead(status, head);
       // INVARIANT: the candidate's provider is in this snapshot (forward() used it).
       const upstream = rt.upstreams.get(out.candidate.provider)!;
       const relayed = await relayStream({
@@ -134,6 +136,8 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
         signal: controller.signal,
         describe: (err) => describeError(err, upstream).note,
       });
+      // Started before the server began closing: end the kept-alive connection so the drain can finish.
+      if (core.lifecycle.draining) raw.socket?.end();
       const finalStatus = relayed.outcome === 'aborted' ? 499 : status;
       return settle(relayed.outcome, finalStatus, relayed.usage, relayed.outcome === 'cut' ? 'upstream_error' : undefined);
     }

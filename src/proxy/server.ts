@@ -77,6 +77,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     budgets: options.budgets ?? NO_SPEND,
     onSettle: options.onSettle,
     adminHash: admin.hash,
+    lifecycle: { draining: false },
   };
 
   const app = Fastify({
@@ -121,6 +122,14 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   app.get('/readyz', async () => ({ status: 'ready', policyVersion: store.current().version }));
 
   registerAdmin(app, core, env);
+  // Closing waits for every connection to end; keep-alive connections of requests in flight at that moment
+  // would otherwise idle on until keepAliveTimeout. Streams end theirs in the handler.
+  app.addHook('preClose', async () => {
+    core.lifecycle.draining = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (core.lifecycle.draining) void reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     await pools.close();
   });
