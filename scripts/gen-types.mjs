@@ -12,6 +12,7 @@ const schemas = [
   ['policy.schema.json', 'policy.ts'],
   ['request-context.schema.json', 'request-context.ts'],
   ['decision.schema.json', 'decision.ts'],
+  ['traffic-record.schema.json', 'traffic-record.ts'],
 ];
 const check = process.argv.includes('--check');
 const banner = '/* Generated from schema/ by `npm run gen:types` (json-schema-to-typescript). Do not edit. */';
