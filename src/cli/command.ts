@@ -5,6 +5,8 @@ export interface CliIO {
   readonly stderr: (text: string) => void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal (progress lines are drawn only there unless asked for); default false. */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** Exit codes: 0 ok, 1 policy/test failure, 2 usage or I/O error. */

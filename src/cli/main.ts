@@ -47,4 +47,5 @@ export const processIO: CliIO = {
   stderr: (text) => void process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
