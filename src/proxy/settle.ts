@@ -84,9 +84,10 @@ export function settler(
     done = true;
     const latencyMs = Math.round((performance.now() - base.started) * 1000) / 1000;
     const record: SettleRecord = { requestId: base.requestId, protocol: base.protocol, policyVersion: base.policyVersion, ...draft, usage, outcome, status, errorCode, latencyMs };
+    // The request's logger already carries its id (`reqId`).
+    const failures = record.attempts.filter((a) => a.result === 'failed' || a.result === 'skipped');
     log.info(
       {
-        requestId: record.requestId,
         team: record.team,
         keyId: record.keyId,
         route: record.route,
@@ -96,6 +97,7 @@ export function settler(
         outcome,
         errorCode,
         attempts: sentCount(record.attempts),
+        ...(failures.length === 0 ? {} : { failures: failures.map((a) => `${a.model} (${a.provider}): ${a.note}`) }),
         usage,
         latencyMs,
       },
