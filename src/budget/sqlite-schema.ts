@@ -1,0 +1,92 @@
+// Tables of the embedded ledger and the pragmas it runs under. Buckets get a surrogate integer id so a
+// reservation's charges are one small row each and settle updates them with one statement.
+import type Database from 'better-sqlite3';
+
+/** Bumped when the tables change; a database written by a newer version is refused rather than misread. */
+export const SCHEMA_VERSION = 1;
+
+export type Synchronous = 'full' | 'normal';
+
+export interface PragmaOptions {
+  /**
+   * `full` (default): a settlement acknowledged to the caller survives power loss, not only a killed process
+   * (the WAL is fsynced on every commit). `normal` survives `kill -9` but not an OS crash; see docs/budgets.md.
+   */
+  readonly synchronous?: Synchronous;
+  /** How long a writer waits for another process's transaction before failing. */
+  readonly busyTimeoutMs?: number;
+}
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS buckets (
+  id INTEGER PRIMARY KEY,
+  budget TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  win TEXT NOT NULL CHECK (win IN ('hour', 'day', 'week', 'month')),
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  limit_micros INTEGER NOT NULL,
+  committed INTEGER NOT NULL DEFAULT 0,
+  reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  UNIQUE (budget, bucket, win, window_start)
+);
+CREATE INDEX IF NOT EXISTS buckets_by_end ON buckets (window_end);
+
+CREATE TABLE IF NOT EXISTS reservations (
+  id TEXT PRIMARY KEY,
+  amount INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'settled', 'released', 'expired')),
+  actual INTEGER,
+  finished INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reservations_open ON reservations (expires) WHERE state = 'open';
+CREATE INDEX IF NOT EXISTS reservations_finished ON reservations (finished) WHERE state <> 'open';
+
+CREATE TABLE IF NOT EXISTS reservation_charges (
+  reservation TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  bucket_id INTEGER NOT NULL REFERENCES buckets (id),
+  PRIMARY KEY (reservation, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reservation_charges_by_bucket ON reservation_charges (bucket_id);
+
+CREATE TABLE IF NOT EXISTS thresholds (
+  budget TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  win TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  at_percent REAL NOT NULL,
+  PRIMARY KEY (budget, bucket, win, window_start, at_percent)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS rate_buckets (
+  key TEXT PRIMARY KEY,
+  tokens REAL NOT NULL,
+  updated INTEGER NOT NULL,
+  idle_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rate_buckets_idle ON rate_buckets (idle_until);
+`;
+
+/** Pragmas and tables; throws (an I/O or version problem, not a request's fault) when the file cannot serve. */
+export function prepareDatabase(db: Database.Database, options: PragmaOptions = {}): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+  if (db.name !== ':memory:' && db.name !== '') {
+    const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`cannot use write-ahead logging on \`${db.name}\` (journal mode \`${String(mode)}\`)`);
+  }
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = OFF');
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`ledger \`${db.name}\` was written by a newer switchyard (schema ${version}, this one reads ${SCHEMA_VERSION})`);
+  }
+  // IMMEDIATE: two processes opening a new file at once must not both try to create the tables.
+  db.transaction(() => {
+    db.exec(TABLES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
