@@ -1,0 +1,47 @@
+// Token buckets in the embedded ledger's SQLite file (table `rate_buckets`), one IMMEDIATE transaction per
+// take so processes sharing the file cannot both spend the last token.
+import Database from 'better-sqlite3';
+import { assertTake, takeTokens, type RateLimiter, type TokenBucketState } from './rate-limit.js';
+import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
+
+/** Every this many takes, rows of buckets that have refilled completely are dropped (a missing row is a full bucket). */
+const PRUNE_EVERY = 1_024;
+
+export function openSqliteRateLimiter(path: string, options: PragmaOptions = {}): RateLimiter {
+  const db = new Database(path);
+  try {
+    // Losing a few rate-limit tokens to a power cut is harmless; waiting for fsync on every request is not.
+    prepareDatabase(db, { synchronous: 'normal', ...options });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const st = {
+    get: db.prepare<[string], TokenBucketState>('SELECT tokens, updated FROM rate_buckets WHERE key = ?'),
+    put: db.prepare<[string, number, number, number]>(
+      `INSERT INTO rate_buckets (key, tokens, updated, idle_until) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated = excluded.updated, idle_until = excluded.idle_until`,
+    ),
+    prune: db.prepare<[number]>('DELETE FROM rate_buckets WHERE idle_until <= ?'),
+  };
+
+  let takes = 0;
+  const takeTx = db.transaction((key: string, capacity: number, refillPerSecond: number, cost: number, now: number) => {
+    const outcome = takeTokens(st.get.get(key), { capacity, refillPerSecond }, cost, now);
+    if (outcome.next) st.put.run(key, outcome.next.tokens, outcome.next.updated, Math.ceil(outcome.fullAt));
+    if (++takes % PRUNE_EVERY === 0) st.prune.run(now);
+    return outcome.result;
+  });
+
+  return {
+    kind: 'sqlite',
+    async take(key, spec, cost, now) {
+      assertTake(spec, cost, now);
+      return takeTx.immediate(key, spec.capacity, spec.refillPerSecond, cost, now);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
