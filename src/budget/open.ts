@@ -1,0 +1,95 @@
+// `--ledger <url>`: `sqlite:./switchyard.db` (relative to the working directory), `sqlite:///var/lib/x.db`,
+// `sqlite::memory:`, optionally `?synchronous=normal`; `redis://…` once the Redis backend is present.
+// Opening problems are results (the CLI reports them and exits 2), not exceptions.
+import { isAbsolute, resolve } from 'node:path';
+import type { Ledger } from './ledger.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { Synchronous } from './sqlite-schema.js';
+
+export type Opened<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+export interface OpenOptions {
+  /** Base of relative SQLite paths; default the process's working directory. */
+  readonly cwd?: string;
+}
+
+type Target = { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: Synchronous } | { readonly kind: 'redis'; readonly url: string };
+
+const USAGE = 'use `sqlite:<path>`, `sqlite::memory:` or `redis://host:port`';
+
+/** Parses a ledger URL without opening anything. */
+export function parseLedgerUrl(url: string, options: OpenOptions = {}): Opened<Target> {
+  if (/^rediss?:\/\//.test(url)) return { ok: true, value: { kind: 'redis', url } };
+  if (!url.startsWith('sqlite:')) return { ok: false, error: `unsupported ledger \`${url}\`: ${USAGE}` };
+  const [rest = '', query] = splitOnce(url.slice('sqlite:'.length), '?');
+  let synchronous: Synchronous | undefined;
+  for (const pair of query ? query.split('&') : []) {
+    const [name, value] = splitOnce(pair, '=');
+    if (name === 'synchronous' && (value === 'full' || value === 'normal')) synchronous = value;
+    else return { ok: false, error: `unknown ledger option \`${pair}\` in \`${url}\`: the only one is \`synchronous=full|normal\`` };
+  }
+  // `sqlite:///abs/file.db` is the URL spelling of an absolute path; `sqlite:/abs/file.db` means the same.
+  const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (path === '') return { ok: false, error: `ledger \`${url}\` names no file: ${USAGE}` };
+  const resolved = path === ':memory:' || isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
+  return { ok: true, value: synchronous ? { kind: 'sqlite', path: resolved, synchronous } : { kind: 'sqlite', path: resolved } };
+}
+
+export async function openLedger(url: string, options: OpenOptions = {}): Promise<Opened<Ledger>> {
+  const target = parseLedgerUrl(url, options);
+  if (!target.ok) return target;
+  const t = target.value;
+  switch (t.kind) {
+    case 'sqlite':
+      return attempt(url, async () => {
+        // Loaded on demand so that commands without a ledger never load the native driver.
+        const { openSqliteLedger } = await import('./sqlite-ledger.js');
+        return openSqliteLedger(t.path, t.synchronous ? { synchronous: t.synchronous } : {});
+      });
+    case 'redis':
+      return { ok: false, error: `ledger \`${redact(url)}\`: this build has no Redis backend; ${USAGE}` };
+    default:
+      return assertNever(t);
+  }
+}
+
+/** Rate limits live next to the ledger: the same URL opens the matching backend. */
+export async function openRateLimiter(url: string, options: OpenOptions = {}): Promise<Opened<RateLimiter>> {
+  const target = parseLedgerUrl(url, options);
+  if (!target.ok) return target;
+  const t = target.value;
+  switch (t.kind) {
+    case 'sqlite':
+      return attempt(url, async () => {
+        const { openSqliteRateLimiter } = await import('./sqlite-rate-limit.js');
+        return openSqliteRateLimiter(t.path);
+      });
+    case 'redis':
+      return { ok: false, error: `rate limiter \`${redact(url)}\`: this build has no Redis backend; ${USAGE}` };
+    default:
+      return assertNever(t);
+  }
+}
+
+async function attempt<T>(url: string, open: () => Promise<T>): Promise<Opened<T>> {
+  try {
+    return { ok: true, value: await open() };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { ok: false, error: `cannot open ledger \`${redact(url)}\`: ${lowerFirst(reason ?? 'unknown error')}` };
+  }
+}
+
+/** A Redis URL may carry a password (`redis://:secret@host`); it never reaches a message. */
+export const redact = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + sep.length)];
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ledger target ${JSON.stringify(x)}`);
+}
