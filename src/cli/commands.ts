@@ -1,5 +1,7 @@
 // Every CLI command, in the order `switchyard --help` lists them. One file per command.
 import type { Command } from './command.js';
+import { diffCommand } from './diff.js';
+import { dryRunCommand } from './dry-run.js';
 import { explainCommand } from './explain.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
@@ -11,6 +13,8 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   explainCommand,
   testCommand,
+  dryRunCommand,
+  diffCommand,
   serveCommand,
   keysCommand,
   simulateUpstreamCommand,

@@ -38,6 +38,11 @@ function changeText(s: ChangeSummary, one: string, many: string, style: Style): 
     return `changes no decision on ${plural(s.compared, one, many)}${fallbacks}`;
   }
   const top = s.moves.find((m) => m.from.kind === 'route' && m.to.kind === 'route');
+  if (one !== 'recorded request') {
+    // Classes are not traffic: no shares of a team's requests, only counts.
+    const largest = top === undefined ? '' : ` (the most: ${plural(top.count, one, many)} from ${moveEnds(top, style).join(' to ')})`;
+    return `changes ${fmtCount(s.changed)} of ${plural(s.compared, one, many)}${largest}`;
+  }
   if (top === undefined) return `changes ${fmtShare(share(s.changed, s.compared))} of decisions (${plural(s.changed, one, many)})`;
   const rest = s.moves.filter((m) => m !== top);
   const others = rest.length === 0 ? '' : ` (and ${plural(rest.length, 'other change')}, ${fmtShare(share(sum(rest), s.compared))})`;

@@ -1,0 +1,172 @@
+// `switchyard dry-run [dir] --traffic FILE`: decide every recorded request against a policy and print where the
+// traffic goes, what is denied and what it would cost per day.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseFormat } from '../diagnostics.js';
+import type { PolicySet } from '../policy/model.js';
+import { DryRun } from '../verify/dry-run.js';
+import { formatDryRunJson, formatDryRunMarkdown, formatDryRunText } from '../verify/dry-run-format.js';
+import { formatProblem } from '../verify/traffic.js';
+import { buildPolicy, reportBuildFailure } from './build.js';
+import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { positiveNumber, replayFile, trafficFileProblem } from './traffic-input.js';
+
+const HELP = `Usage: switchyard dry-run [dir] --traffic FILE [options]
+
+Decides every request of a traffic file against the policy in dir (default: policies), the way the proxy
+would, and prints: per route and model the requests and their share, denials by code and rule, and the
+estimated cost per day at the models' list prices. Nothing is sent anywhere.
+
+The traffic file is JSON Lines: each line a request context ({"team": ..., "model": ..., ...}) or an audit
+record carrying one under "context", optionally with "usage": {"inputTokens", "outputTokens"} and "time"
+(ISO 8601 or epoch milliseconds). Cost counts usage.inputTokens (else promptTokens) and usage.outputTokens
+(else maxTokens, else 0). Per-day figures divide by the span of the "time" fields (at least one hour), by
+--days, or else take the file as one day.
+
+Options:
+  -t, --traffic FILE          the traffic file (required)
+  -f, --format FORMAT         text (default), json or markdown
+      --days N                divide totals by N days instead of the traffic's time span
+  -b, --budgets JSON|@FILE    percent used per Budget name for every request (default: nothing spent)
+      --strict                stop at the first bad line (exit 2) instead of skipping it
+      --progress              report progress on stderr every 10,000 records (default: only on a terminal)
+  -h, --help                  show this help
+
+Exit codes: 0 done, 1 the policy is invalid, 2 usage or I/O error (or a bad line with --strict).
+`;
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+
+interface Args {
+  readonly dir: string;
+  readonly traffic: string;
+  readonly format: (typeof FORMATS)[number];
+  readonly days: number | undefined;
+  readonly budgets: string | undefined;
+  readonly strict: boolean;
+  readonly progress: boolean;
+}
+
+function parse(argv: readonly string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        traffic: { type: 'string', short: 't' },
+        format: { type: 'string', short: 'f' },
+        days: { type: 'string' },
+        budgets: { type: 'string', short: 'b' },
+        strict: { type: 'boolean' },
+        progress: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
+    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}`);
+  if (values.traffic === undefined) throw new UsageError('`--traffic` is required');
+  const format = parseFormat(values.format, FORMATS);
+  if (!format.ok) throw new UsageError(format.message);
+  let days: number | undefined;
+  if (values.days !== undefined) {
+    const n = positiveNumber('days', values.days);
+    if (typeof n === 'string') throw new UsageError(n);
+    days = n;
+  }
+  return {
+    dir: positionals[0] ?? 'policies',
+    traffic: values.traffic,
+    format: format.format,
+    days,
+    budgets: values.budgets,
+    strict: values.strict === true,
+    progress: values.progress === true,
+  };
+}
+
+/** `--budgets`: inline JSON or @file, an object of Budget name → percent used ≥ 0. */
+async function budgetPercents(value: string, policy: PolicySet, cwd: string): Promise<Record<string, number>> {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = await readFile(resolve(cwd, value.slice(1)), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read \`${value.slice(1)}\` for \`--budgets\` (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError('`--budgets` is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('`--budgets` must be an object of budget name → percent used');
+  const out: Record<string, number> = {};
+  for (const [name, pct] of Object.entries(parsed)) {
+    if (!policy.budgets.has(name)) throw new UsageError(`unknown budget \`${name}\` in \`--budgets\``);
+    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0) throw new UsageError(`budget \`${name}\` in \`--budgets\` needs a percent ≥ 0, got \`${JSON.stringify(pct)}\``);
+    out[name] = pct;
+  }
+  return out;
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  const usage = (message: string, help = false): ExitCode => {
+    io.stderr(`switchyard dry-run: ${message}\n${help ? `\n${HELP}` : ''}`);
+    return EXIT.usage;
+  };
+  let args: Args;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message, true);
+    throw error;
+  }
+  const unreadable = await trafficFileProblem(args.traffic, io);
+  if (unreadable !== undefined) return usage(unreadable);
+  const built = await buildPolicy(args.dir, io);
+  if (!built.ok) return reportBuildFailure('dry-run', built, args.format === 'json' ? 'json' : 'text', io);
+  let budgets: Record<string, number> | undefined;
+  try {
+    if (args.budgets !== undefined) budgets = await budgetPercents(args.budgets, built.policy, io.cwd);
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message);
+    throw error;
+  }
+
+  const dryRun = new DryRun(built.graph, { ...(budgets === undefined ? {} : { budgets }), ...(args.days === undefined ? {} : { days: args.days }) });
+  const result = await replayFile('dry-run', args.traffic, io, { strict: args.strict, progress: args.progress || io.stderrIsTTY === true }, (r) => void dryRun.add(r));
+  if (!result.ok) return usage('readError' in result ? result.readError : `stopped at a bad line (--strict): ${formatProblem(result.problem)}`);
+
+  const report = dryRun.report(result.skipped);
+  const subject = { policy: args.dir, traffic: args.traffic };
+  switch (args.format) {
+    case 'text':
+      io.stdout(formatDryRunText(report, subject));
+      break;
+    case 'markdown':
+      io.stdout(formatDryRunMarkdown(report, subject));
+      break;
+    case 'json':
+      io.stdout(formatDryRunJson(report, subject));
+      break;
+    default: {
+      const unknown: never = args.format;
+      throw new Error(`unknown format ${String(unknown)}`);
+    }
+  }
+  return EXIT.ok;
+}
+
+export const dryRunCommand: Command = {
+  name: 'dry-run',
+  summary: 'decide recorded traffic against a policy: routes, denials, estimated cost per day',
+  help: HELP,
+  run,
+};
