@@ -6,7 +6,7 @@ import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { compile } from '../engine/index.js';
 import { readPolicyAtRef } from '../policy/git-source.js';
-import { loadPolicyFromSources } from '../policy/index.js';
+import { loadPolicy, loadPolicyFromSources } from '../policy/index.js';
 import { assembleDiff, diffSignals, TrafficDiffer, type DiffReport, type DiffVersion } from '../verify/diff.js';
 import { formatDiffMarkdown } from '../verify/diff-markdown.js';
 import { formatDiffJson, formatDiffText } from '../verify/diff-report.js';
@@ -109,12 +109,16 @@ function parse(argv: readonly string[]): Args {
 
 type BaseLoad = { ok: true; version: DiffVersion } | { ok: false; usage: string } | { ok: false; label: string; why: string; diagnostics: readonly Diagnostic[] };
 
-/** The base: a directory when one exists at that path, else the head directory's path at a git ref. */
+/**
+ * The base: a directory when one exists at that path, else the head directory's path at a git ref. It only
+ * has to load (what is deployed is compared against as it is); static analysis judges the head alone.
+ */
 async function loadBase(args: Args, io: CliIO): Promise<BaseLoad> {
+  const options = { cwd: io.cwd, env: io.env };
   if (await isDirectory(resolve(io.cwd, args.base))) {
-    const built = await buildPolicy(args.base, io);
-    if (built.ok) return { ok: true, version: { label: args.base, graph: built.graph } };
-    return { ok: false, label: args.base, why: 'is invalid', diagnostics: built.reason === 'invalid' ? built.diagnostics : [] };
+    const loaded = await loadPolicy(resolve(io.cwd, args.base), options);
+    if (loaded.ok) return { ok: true, version: { label: args.base, graph: compile(loaded.policy) } };
+    return { ok: false, label: args.base, why: 'is invalid', diagnostics: loaded.diagnostics };
   }
   const label = `${args.base}:${args.head}`;
   const read = await readPolicyAtRef(resolve(io.cwd, args.head), args.base);
@@ -123,7 +127,7 @@ async function loadBase(args: Args, io: CliIO): Promise<BaseLoad> {
     return { ok: false, usage: `\`--base ${args.base}\` is not a directory, and ${read.message}` };
   }
   if (read.value.files.length === 0) return { ok: false, label, why: 'holds no policy files', diagnostics: [] };
-  const loaded = loadPolicyFromSources(read.value.files, { commit: read.value.commit, cwd: io.cwd, env: io.env });
+  const loaded = loadPolicyFromSources(read.value.files, { ...options, commit: read.value.commit });
   if (!loaded.ok) return { ok: false, label, why: 'is invalid', diagnostics: loaded.diagnostics };
   return { ok: true, version: { label, graph: compile(loaded.policy) } };
 }
