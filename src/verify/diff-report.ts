@@ -1,7 +1,7 @@
 // The diff as one headline ("moves 12% of support traffic from A to B, est. +$41/day, denies nothing new"),
 // as text for terminals and as JSON for machines. Markdown (PR comments) is in diff-markdown.ts.
 import { sideLabel } from './decision-side.js';
-import { newlyFailing, type ChangeSummary, type DenialChange, type DiffReport, type InvariantChange, type Move } from './diff.js';
+import { diffSignals, newlyFailing, type ChangeSummary, type DenialChange, type DiffReport, type InvariantChange, type Move } from './diff.js';
 import { fmtCount, fmtShare, fmtUsd, fmtUsdDelta, plural, share, textTable } from './present.js';
 import { explainCommand } from './reproduce.js';
 import { describeDays, describeOutput } from './traffic-cost.js';
@@ -24,7 +24,17 @@ function moveText(m: Move, style: Style): string {
 
 const sum = (rows: readonly { count: number }[]): number => rows.reduce((n, r) => n + r.count, 0);
 
-function denialText(s: ChangeSummary, one: string, many: string): string[] {
+/** What was compared: recorded requests, or classes of the request space (which have no traffic shares). */
+interface Unit {
+  readonly kind: 'traffic' | 'space';
+  readonly one: string;
+  readonly many: string;
+}
+const REQUESTS: Unit = { kind: 'traffic', one: 'recorded request', many: 'recorded requests' };
+const CLASSES: Unit = { kind: 'space', one: 'request class', many: 'request classes' };
+
+function denialText(s: ChangeSummary, unit: Unit): string[] {
+  const [one, many] = unit.kind === 'traffic' ? ['request', 'requests'] : [unit.one, unit.many];
   const denied = sum(s.newlyDenied);
   const allowed = sum(s.newlyAllowed);
   const out = [denied === 0 ? 'denies nothing new' : `newly denies ${plural(denied, one, many)} (${fmtShare(share(denied, s.compared))})`];
@@ -32,18 +42,17 @@ function denialText(s: ChangeSummary, one: string, many: string): string[] {
   return out;
 }
 
-function changeText(s: ChangeSummary, one: string, many: string, style: Style): string {
+function changeText(s: ChangeSummary, unit: Unit, style: Style): string {
   if (s.changed === 0) {
     const fallbacks = s.fallbacksChanged > 0 ? ` (${fmtCount(s.fallbacksChanged)} change only their fallbacks)` : '';
-    return `changes no decision on ${plural(s.compared, one, many)}${fallbacks}`;
+    return `changes no decision on ${plural(s.compared, unit.one, unit.many)}${fallbacks}`;
   }
   const top = s.moves.find((m) => m.from.kind === 'route' && m.to.kind === 'route');
-  if (one !== 'recorded request') {
-    // Classes are not traffic: no shares of a team's requests, only counts.
-    const largest = top === undefined ? '' : ` (the most: ${plural(top.count, one, many)} from ${moveEnds(top, style).join(' to ')})`;
-    return `changes ${fmtCount(s.changed)} of ${plural(s.compared, one, many)}${largest}`;
+  if (unit.kind === 'space') {
+    const largest = top === undefined ? '' : ` (the most: ${plural(top.count, unit.one, unit.many)} from ${moveEnds(top, style).join(' to ')})`;
+    return `changes ${fmtCount(s.changed)} of ${plural(s.compared, unit.one, unit.many)}${largest}`;
   }
-  if (top === undefined) return `changes ${fmtShare(share(s.changed, s.compared))} of decisions (${plural(s.changed, one, many)})`;
+  if (top === undefined) return `changes ${fmtShare(share(s.changed, s.compared))} of decisions (${plural(s.changed, unit.one, unit.many)})`;
   const rest = s.moves.filter((m) => m !== top);
   const others = rest.length === 0 ? '' : ` (and ${plural(rest.length, 'other change')}, ${fmtShare(share(sum(rest), s.compared))})`;
   return `${moveText(top, style)}${others}`;
@@ -54,17 +63,17 @@ export function diffHeadline(r: DiffReport, style: Style = 'text'): string {
   const parts: string[] = [];
   const space = r.space.skipped === undefined ? r.space : undefined;
   if (r.traffic !== undefined) {
-    parts.push(changeText(r.traffic, 'recorded request', 'recorded requests', style));
+    parts.push(changeText(r.traffic, REQUESTS, style));
     if (r.traffic.changed === 0 && space !== undefined && space.changed > 0) parts.push(`but ${plural(space.changed, 'request class', 'request classes')} outside the sample change`);
     parts.push(`est. ${fmtUsdDelta(r.traffic.cost.deltaPerDayUsd)}/day`);
-    const deny = denialText(r.traffic, 'request', 'requests');
+    const deny = denialText(r.traffic, REQUESTS);
     const deniedClasses = space === undefined ? 0 : sum(space.newlyDenied);
     // A sample is not the whole space: a denial only the space shows must not read as "denies nothing new".
     if (sum(r.traffic.newlyDenied) === 0 && deniedClasses > 0) deny[0] = `denies no recorded request but ${plural(deniedClasses, 'request class', 'request classes')} outside the sample`;
     parts.push(...deny);
   } else if (space !== undefined) {
-    parts.push(changeText(space, 'request class', 'request classes', style));
-    parts.push(...denialText(space, 'request class', 'request classes'));
+    parts.push(changeText(space, CLASSES, style));
+    parts.push(...denialText(space, CLASSES));
   } else {
     parts.push('no traffic given and the request space is too large to compare');
   }
@@ -128,5 +137,5 @@ export function formatDiffText(r: DiffReport): string {
 
 /** The report for machines: everything, plus the headline and the signals `--fail-on` reads. */
 export function formatDiffJson(r: DiffReport): string {
-  return `${JSON.stringify({ headline: diffHeadline(r, 'text'), ...r }, null, 2)}\n`;
+  return `${JSON.stringify({ headline: diffHeadline(r, 'text'), signals: diffSignals(r), ...r }, null, 2)}\n`;
 }

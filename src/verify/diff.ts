@@ -192,7 +192,7 @@ export class TrafficDiffer {
   }
 }
 
-export type SpaceDiff = (ChangeSummary & { readonly compared: number; readonly skipped?: undefined }) | { readonly skipped: string; readonly size: number };
+export type SpaceDiff = (ChangeSummary & { readonly skipped?: undefined }) | { readonly skipped: string; readonly size: number };
 
 /** Points of a policy's space without budget states: the count `points(space, {withBudgets: false})` yields. */
 function zeroSpendSize(graph: DecisionGraph): number {

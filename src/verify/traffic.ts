@@ -1,8 +1,7 @@
 // Traffic files for `dry-run` and `diff`: JSON Lines, read line by line from a stream. A line is a request
 // context, or an audit record carrying one under `context` (schema/traffic-record.schema.json); blank lines
 // are skipped and a bad line is a located problem, never an exception.
-import { createReadStream } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { checkRequestContext } from '../engine/request-validate.js';
