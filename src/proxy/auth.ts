@@ -1,7 +1,7 @@
 // API keys: the caller's key is hashed (SHA-256) and looked up among the policy's key hashes, built once per
 // snapshot into a Map so a lookup is O(1); the found hash is then compared in constant time. Plaintext keys
 // exist only in the request headers and are never logged or stored.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PolicySet } from '../policy/index.js';
 import { proxyError, type ProxyError } from './errors.js';
@@ -63,7 +63,7 @@ export function presentedKey(headers: IncomingHttpHeaders, preferApiKeyHeader: b
   return first === undefined || first === '' ? undefined : first;
 }
 
-export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+export const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 export function authenticate(index: KeyIndex, headers: IncomingHttpHeaders, preferApiKeyHeader: boolean, now: number): AuthResult {
   const presented = presentedKey(headers, preferApiKeyHeader);

@@ -3,8 +3,8 @@
 // credential, has an open circuit, or asked to be left alone (retry-after) for longer than the cap.
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Candidate } from '../engine/index.js';
+import { waitUnlessCancelled, type Cancel } from './cancel.js';
 import type { CircuitBreakers } from './circuit.js';
 import { proxyError, type ProxyError } from './errors.js';
 import type { UpstreamPools } from './pools.js';
@@ -43,7 +43,7 @@ export interface ForwardInput {
   readonly runtime: SnapshotRuntime;
   readonly failover: Failover;
   readonly clientHeaders: IncomingHttpHeaders;
-  readonly signal: AbortSignal;
+  readonly signal: Cancel;
 }
 
 /** Upstream requests actually sent (skipped candidates do not count). */
@@ -95,13 +95,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         skip(`rate limited for another ${Math.ceil(wait / 1000)} s`);
         continue;
       }
-      if (wait > 0) {
-        try {
-          await sleep(wait, undefined, { signal });
-        } catch {
-          return { kind: 'aborted', attempts };
-        }
-      }
+      if (wait > 0 && !(await waitUnlessCancelled(wait, signal))) return { kind: 'aborted', attempts };
     }
     const admission = deps.breakers.admit(c.provider);
     if (admission === 'open') {

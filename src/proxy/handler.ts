@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decide } from '../engine/index.js';
 import { authenticate } from './auth.js';
+import { Cancel } from './cancel.js';
 import { buildContext, withStickyHeader } from './context.js';
 import type { ProxyCore } from './core.js';
 import { errorBody, proxyError, statusOf, type ProxyError } from './errors.js';
@@ -80,7 +81,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   }
   draft.candidates = decision.candidates;
 
-  const controller = new AbortController();
+  const controller = new Cancel();
   const raw = reply.raw;
   raw.once('close', () => {
     if (!raw.writableFinished) controller.abort();
@@ -93,7 +94,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     // INVARIANT: the runtime has the failover settings of every route of its snapshot.
     failover: rt.failover.get(decision.route)!,
     clientHeaders: req.headers,
-    signal: controller.signal,
+    signal: controller,
   });
   draft.attempts = out.attempts;
   ours['x-switchyard-attempts'] = String(sentCount(out.attempts));
@@ -113,7 +114,13 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
       const usage = status < 300 ? usageOf(protocol, parseJson(body)) : undefined;
-      void reply.code(status).headers({ ...relayedHeaders(out.result.headers), ...ours }).send(body);
+      // Written directly: the answer is complete and its headers are ours to choose, so fastify's send
+      // pipeline (hooks, serialisation, header checks) would only add cost.
+      reply.hijack();
+      const head: Record<string, string | string[]> = { ...relayedHeaders(out.result.headers), ...ours, 'content-length': String(body.length) };
+      if (core.lifecycle.draining) head.connection = 'close';
+      raw.writeHead(status, head);
+      raw.end(body);
       return settle(status < 300 ? 'completed' : 'upstream_status', status, usage, undefined);
     }
     case 'stream': {
@@ -133,7 +140,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
         out: raw,
         stripUsageChunk: protocol === 'openai' && !request.clientWantsUsage,
         provider: out.candidate.provider,
-        signal: controller.signal,
+        signal: controller,
         describe: (err) => describeError(err, upstream).note,
       });
       // Started before the server began closing: end the kept-alive connection so the drain can finish.

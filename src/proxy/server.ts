@@ -123,12 +123,13 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
 
   registerAdmin(app, core, env);
   // Closing waits for every connection to end; keep-alive connections of requests in flight at that moment
-  // would otherwise idle on until keepAliveTimeout. Streams end theirs in the handler.
+  // would otherwise idle on until keepAliveTimeout. Answers the handler writes itself do the same there.
   app.addHook('preClose', async () => {
     core.lifecycle.draining = true;
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (core.lifecycle.draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onClose', async () => {
     await pools.close();

@@ -4,6 +4,7 @@
 // the stream. The usage chunk the proxy asked for on the client's behalf is dropped.
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
+import type { Cancel } from './cancel.js';
 import { streamErrorEvent, proxyError } from './errors.js';
 import type { Protocol, Usage } from './protocol.js';
 
@@ -127,7 +128,7 @@ export interface RelayInput {
   readonly out: ServerResponse;
   readonly stripUsageChunk: boolean;
   readonly provider: string;
-  readonly signal: AbortSignal;
+  readonly signal: Cancel;
   readonly describe: (err: unknown) => string;
 }
 

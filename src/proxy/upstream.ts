@@ -4,6 +4,7 @@
 // read up to its first chunk for the same reason.
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Cancel } from './cancel.js';
 import type { UpstreamPools } from './pools.js';
 import { UPSTREAM_PATH, type Protocol } from './protocol.js';
 import type { Upstream } from './runtime.js';
@@ -30,7 +31,7 @@ export interface AttemptInput {
   readonly stream: boolean;
   readonly clientHeaders: IncomingHttpHeaders;
   readonly failoverStatus: ReadonlySet<number>;
-  readonly signal: AbortSignal;
+  readonly signal: Cancel;
 }
 
 const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
