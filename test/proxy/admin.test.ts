@@ -99,6 +99,27 @@ describe('admin endpoints', () => {
 });
 
 describe('closing', () => {
+  it('lets an in-flight answer finish, then stops', async () => {
+    const closing = await startProxy(sims);
+    sims.a.configure({ latencyMs: 200 });
+    try {
+      const pending = fetch(`${closing.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` },
+        body: JSON.stringify(chat('auto')),
+      });
+      await expect.poll(() => sims.a.stats().inFlight).toBe(1);
+      const closed = closing.close();
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(((await res.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(8);
+      await closed;
+    } finally {
+      sims.a.configure({ latencyMs: 0 });
+    }
+  });
+
   it('lets an in-flight stream finish, then stops', async () => {
     const closing = await startProxy(sims);
     sims.a.configure({ tokenIntervalMs: 20 });
