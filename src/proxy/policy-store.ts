@@ -2,9 +2,11 @@
 // and never wait for a reload; a reload (a watched change, `reload()`, SIGHUP) settles, loads, validates and
 // compiles in the background and only then swaps. An invalid version is logged with its diagnostics and kept
 // as `lastError` while the last good version keeps serving.
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
+import { gitCommit } from '../policy/git.js';
 import { loadPolicy, type LoadOptions } from '../policy/index.js';
 import { snapshotOf, type PolicySnapshot, type PolicyStore, type ReloadError, type ReloadResult } from './policy-snapshot.js';
 import { fingerprint, settle } from './policy-settle.js';
@@ -128,7 +130,10 @@ class ReloadingPolicyStore implements PolicyStore {
       if (this.closed) return { ok: true, version: this.snapshot.version };
       if (!settled.ok) return this.stillChanging(settled.reads);
       const content = settled.fingerprint;
-      if (content.clean && content.hash === this.snapshot.policy.version.hash) return this.unchanged();
+      if (content.clean && content.hash === this.snapshot.policy.version.hash) {
+        // Same files; a new commit of them (a commit, a checkout of identical content) still renames the version.
+        if ((await gitCommit(resolve(this.cwd, this.dir))) === this.snapshot.policy.version.commit) return this.unchanged();
+      }
       if (content.key === this.rejectedKey && this.error !== undefined) return { ok: false, error: this.error };
 
       const loaded = await loadPolicy(this.dir, { env: this.options.env, cwd: this.cwd });

@@ -1,5 +1,6 @@
 // The reloading policy store on its own: what it activates, what it refuses, and when.
-import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +18,9 @@ afterEach(async () => {
   scratch = undefined;
 });
 
-async function open(options: Partial<PolicyStoreOptions> = {}) {
+async function open(options: Partial<PolicyStoreOptions> = {}, prepare: (dir: string) => void = () => undefined) {
   scratch = scratchPolicy();
+  prepare(scratch.dir);
   const logger = recordingLogger();
   const opened = await openPolicyStore(scratch.dir, { watch: true, env: {}, logger, ...options });
   if (!opened.ok) throw new Error(`the example policy did not load: ${opened.diagnostics.map((d) => d.message).join('; ')}`);
@@ -171,4 +173,65 @@ describe('openPolicyStore', () => {
     for (const result of results) expect(result).toEqual({ ok: true, version: expected });
     expect(logger.events('policy_reloaded')).toHaveLength(1);
   });
+
+  it('names the new commit when a commit leaves the files as they were', async () => {
+    const { dir, store, logger } = await open({}, (d) => {
+      git(d, 'init', '-q', '-b', 'main');
+      git(d, 'add', '-A');
+      git(d, 'commit', '-q', '-m', 'policy');
+    });
+    const first = git(dir, 'rev-parse', 'HEAD');
+    expect(store.current().version).toBe(`${first.slice(0, 12)}+${versionOf(filesOf(dir))}`);
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'nothing changed');
+    const second = git(dir, 'rev-parse', 'HEAD');
+    await waitFor('the version to name the new commit', () => store.current().version === `${second.slice(0, 12)}+${versionOf(filesOf(dir))}`);
+    expect(logger.events('policy_reloaded')).toHaveLength(1);
+  });
+
+  it('turns a git checkout of a branch that rewrites many files into one reload naming its commit', async () => {
+    let branchCommit = '';
+    let branchHash: string | undefined;
+    const { dir, store, logger } = await open({}, (d) => {
+      git(d, 'init', '-q', '-b', 'main');
+      git(d, 'add', '-A');
+      git(d, 'commit', '-q', '-m', 'policy');
+      git(d, 'checkout', '-q', '-b', 'renamed');
+      const renamed = filesOf(d).filter((f) => f.text.includes('claude-haiku'));
+      for (const f of renamed) writeFileSync(join(d, f.path), f.text.replaceAll('claude-haiku', 'claude-haiku-next'));
+      branchHash = versionOf(filesOf(d));
+      git(d, 'commit', '-q', '-am', 'rename claude-haiku');
+      branchCommit = git(d, 'rev-parse', 'HEAD');
+      git(d, 'checkout', '-q', 'main');
+    });
+    expect(branchHash).toBeDefined();
+    git(dir, 'checkout', '-q', 'renamed');
+    const expected = `${branchCommit.slice(0, 12)}+${branchHash}`;
+    await waitFor('the checked-out branch to serve', () => store.current().version === expected);
+    expect(logger.events('policy_reloaded').map((e) => e.fields['version'])).toEqual([expected]);
+    expect(logger.events('policy_rejected')).toHaveLength(0);
+  });
+
+  it('follows a volume that publishes new files by swapping a hidden `..data` link (Kubernetes ConfigMap, git-sync)', async () => {
+    const publish = (d: string, version: string, files: { path: string; text: string }[]): void => {
+      mkdirSync(join(d, version));
+      for (const f of files) writeFileSync(join(d, version, f.path), f.text);
+      symlinkSync(version, join(d, '..data_tmp'));
+      renameSync(join(d, '..data_tmp'), join(d, '..data'));
+    };
+    const { dir, store } = await open({}, (d) => {
+      const files = filesOf(d);
+      for (const name of readdirSync(d)) if (name.endsWith('.yaml')) execFileSync('rm', [join(d, name)]);
+      publish(d, '..v1', files);
+      for (const f of files) symlinkSync(join('..data', f.path), join(d, f.path));
+    });
+    const next = filesOf(dir).map((f) => (f.path === 'routes.yaml' ? { ...f, text: describedRoutes(f.text, 6) } : f));
+    const expected = versionOf(next);
+    expect(expected).not.toBe(store.current().version);
+    publish(dir, '..v2', next);
+    await waitFor('the published version to serve', () => store.current().version === expected);
+  });
 });
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', dir, '-c', 'user.name=Policy Author', '-c', 'user.email=author@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+}
