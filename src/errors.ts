@@ -50,6 +50,18 @@ export const DIAGNOSTICS = {
   max_tier_ignored: { severity: 'warning', summary: 'a Budget threshold sets `maxTier` but its action is not `downgrade`' },
   unset_variable: { severity: 'error', summary: 'a Provider `baseUrl` uses `${VAR}` without a default and the variable is not set' },
   invalid_base_url: { severity: 'error', summary: 'a Provider `baseUrl` is not an http(s) URL after interpolation' },
+  // analyze: static analysis of the linked policy over the request space
+  empty_range: { severity: 'error', summary: 'a numeric range (`promptTokens`, Classifier bounds) holds for no value, e.g. `gt: 100, lt: 50`' },
+  rule_matches_nothing: { severity: 'warning', summary: 'a Route, Vetting, Residency or Budget `match` holds for no request (no team has the labels or may declare the data classes)' },
+  invariant_vacuous: { severity: 'warning', summary: 'an Invariant `forAll` covers no request, so it checks nothing' },
+  route_ambiguous: { severity: 'error', summary: 'two routes of equal priority both match some request; which one wins depends on declaration order' },
+  route_shadowed: { severity: 'warning', summary: 'a route owns no request: routes tried before it take every request it matches' },
+  route_dead: { severity: 'warning', summary: 'a route never routes a request: every target is removed for every request it owns' },
+  route_can_be_empty: { severity: 'warning', summary: 'capabilities or enforced Vetting/Residency rules remove every target of a route for some of its requests' },
+  target_unreachable: { severity: 'warning', summary: 'a route target is removed for every request the route owns' },
+  weighted_zero_weight: { severity: 'error', summary: 'a weighted route\'s target weights sum to 0' },
+  weight_ignored: { severity: 'warning', summary: 'a target sets `weight` but its route is not `strategy: weighted`' },
+  budget_matches_nothing: { severity: 'warning', summary: 'a Budget\'s `models`/`providers` name no model a request of its teams can be sent to' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
