@@ -1,5 +1,6 @@
-// Everything `validate` reports about a policy directory: the load stages, and (as the analysis stage
-// lands) static analysis — one place to add a stage so every command that checks a policy gets it.
+// Everything `validate` reports about a policy directory: the load stages, then static analysis of the linked
+// policy — one place to add a stage so every command that checks a policy gets it.
+import { analyzePolicy } from '../analyze/index.js';
 import { sortDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { hasErrors } from './diagnostic.js';
@@ -17,6 +18,6 @@ export interface CheckResult {
 
 export async function checkPolicy(dir: string, options: LoadOptions = {}): Promise<CheckResult> {
   const { result, files } = await loadPolicyDetailed(dir, options);
-  const diagnostics = sortDiagnostics(result.diagnostics);
+  const diagnostics = sortDiagnostics([...result.diagnostics, ...(result.ok ? analyzePolicy(result.policy) : [])]);
   return { ok: !hasErrors(diagnostics), diagnostics, files, load: result };
 }
