@@ -4,7 +4,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Ledger } from './ledger.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { Synchronous } from './sqlite-schema.js';
+import type { SqliteLedgerOptions } from './sqlite-ledger.js';
+
+type Synchronous = NonNullable<SqliteLedgerOptions['synchronous']>;
 
 export type Opened<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { assertTake, takeTokens, type RateLimiter, type TokenBucketState } from './rate-limit.js';
 import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
+import { keepWal } from './sqlite-wal.js';
 
 /** Every this many takes, rows of buckets that have refilled completely are dropped (a missing row is a full bucket). */
 const PRUNE_EVERY = 1_024;
@@ -10,12 +11,13 @@ const PRUNE_EVERY = 1_024;
 export function openSqliteRateLimiter(path: string, options: PragmaOptions = {}): RateLimiter {
   const db = new Database(path);
   try {
-    // Losing a few rate-limit tokens to a power cut is harmless; waiting for fsync on every request is not.
-    prepareDatabase(db, { synchronous: 'normal', ...options });
+    prepareDatabase(db, options);
   } catch (err) {
     db.close();
     throw err;
   }
+  // Tokens lost to a power cut are harmless, so takes never wait for the disk; checkpoints still need running.
+  const wal = keepWal(db, { durable: false, checkpointEveryMs: 1_000 });
 
   const st = {
     get: db.prepare<[string], TokenBucketState>('SELECT tokens, updated FROM rate_buckets WHERE key = ?'),
@@ -41,6 +43,7 @@ export function openSqliteRateLimiter(path: string, options: PragmaOptions = {})
       return takeTx.immediate(key, spec.capacity, spec.refillPerSecond, cost, now);
     },
     async close() {
+      await wal.close();
       if (db.open) db.close();
     },
   };
