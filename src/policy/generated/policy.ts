@@ -397,6 +397,7 @@ export interface TeamSpec {
    * Whether callers may set the task with `x-switchyard-task`. Default true.
    */
   allowTaskHeader?: boolean;
+  rateLimits?: RateLimits;
 }
 export interface TeamKey {
   /**
@@ -411,6 +412,19 @@ export interface TeamKey {
    * Date or date-time (ISO 8601, UTC) after which the key is refused.
    */
   expires?: string;
+}
+/**
+ * Token-bucket rate limits: on a Team, for all its requests (checked before deciding); on a Budget, per bucket (team, key or shared), for requests sent to targets it applies to (checked before forwarding). The full allowance may be used at once and refills evenly over a minute; a refused request gets 429 `rate_limited` with `retry-after`.
+ */
+export interface RateLimits {
+  /**
+   * Requests per minute.
+   */
+  rpm?: number;
+  /**
+   * Tokens per minute: estimated prompt tokens plus `max_tokens` of each request.
+   */
+  tpm?: number;
 }
 /**
  * Where matching requests go. The highest-priority matching route owns a request.
@@ -676,6 +690,7 @@ export interface BudgetSpec {
    */
   thresholds?: [BudgetThreshold, ...BudgetThreshold[]];
   enforcement?: Enforcement;
+  rateLimits?: RateLimits;
 }
 /**
  * Labels of teams whose spend counts.
