@@ -105,24 +105,26 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
 function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
   const retainFinishedMs = options.retainFinishedMs ?? DAY;
-  // A remembered reservation (late settle) must still find its buckets.
+  // A remembered reservation (late settle) must still find its buckets: every bucket it names was touched when
+  // it last changed state, and buckets outlive that by retainWindowsMs ≥ retainFinishedMs.
   const retainWindowsMs = Math.max(options.retainWindowsMs ?? 62 * DAY, retainFinishedMs);
 
   const st = {
     reservation: db.prepare<[string], { amount: number; state: State; bucket_ids: string }>(
       'SELECT amount, state, bucket_ids FROM reservations WHERE id = ?',
     ),
-    bucketReserve: db.prepare<[string, string, string, number, number, number, number], { committed: number; reserved: number; id: number }>(
-      `INSERT INTO buckets (budget, bucket, win, window_start, window_end, limit_micros, reserved) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (budget, bucket, win, window_start) DO UPDATE SET reserved = reserved + excluded.reserved, limit_micros = excluded.limit_micros
+    bucketReserve: db.prepare<[string, string, string, number, number, number, number, number], { committed: number; reserved: number; id: number }>(
+      `INSERT INTO buckets (budget, bucket, win, window_start, window_end, limit_micros, reserved, touched) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (budget, bucket, win, window_start) DO UPDATE SET reserved = reserved + excluded.reserved,
+         limit_micros = excluded.limit_micros, touched = max(touched, excluded.touched)
        RETURNING id, committed, reserved`,
     ),
     reservationInsert: db.prepare<[string, number, number, number, string]>(
       "INSERT INTO reservations (id, amount, created, expires, state, bucket_ids) VALUES (?, ?, ?, ?, 'open', ?)",
     ),
     finish: db.prepare<[string, number | null, number, string]>('UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ?'),
-    charge: db.prepare<[number, number, number], BucketRow>(
-      `UPDATE buckets SET committed = committed + ?, reserved = reserved - ? WHERE id = ?
+    charge: db.prepare<[number, number, number, number], BucketRow>(
+      `UPDATE buckets SET committed = committed + ?, reserved = reserved - ?, touched = max(touched, ?) WHERE id = ?
        RETURNING budget, bucket, win, window_start, limit_micros, committed, reserved`,
     ),
     usage: db.prepare<[string, string, string, number], { committed: number; reserved: number }>(
@@ -136,7 +138,7 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
       "SELECT id, amount, bucket_ids FROM reservations WHERE state = 'open' AND expires <= ?",
     ),
     pruneReservations: db.prepare<[number]>("DELETE FROM reservations WHERE state <> 'open' AND finished < ?"),
-    pruneBuckets: db.prepare<[number]>('DELETE FROM buckets WHERE window_end < ? AND reserved = 0'),
+    pruneBuckets: db.prepare<[number, number]>('DELETE FROM buckets WHERE window_end < ? AND touched < ? AND reserved = 0'),
     pruneThresholds: db.prepare<[number]>('DELETE FROM thresholds WHERE window_end < ?'),
     mark: db.prepare<[string, string, string, number, number, number]>(
       'INSERT OR IGNORE INTO thresholds (budget, bucket, win, window_start, window_end, at_percent) VALUES (?, ?, ?, ?, ?, ?)',
@@ -144,11 +146,11 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
   };
 
   /** Moves a reservation's amounts on each of its buckets; rows in charge order. */
-  function charge(bucketIds: string, committed: number, released: number): BucketRow[] {
+  function charge(bucketIds: string, committed: number, released: number, now: number): BucketRow[] {
     const rows: BucketRow[] = [];
     // One point update per bucket: an `IN (…)` list over rowids costs SQLite a hundred times more here.
     for (const id of bucketIds === '' ? [] : bucketIds.split(',')) {
-      const row = st.charge.get(committed, released, Number(id));
+      const row = st.charge.get(committed, released, now, Number(id));
       if (row) rows.push(row);
     }
     return rows;
@@ -158,7 +160,8 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     if (st.reservation.get(request.id)) return { ok: false, reason: 'duplicate' };
     const ids: number[] = [];
     for (const c of distinctCharges(request.charges)) {
-      const row = st.bucketReserve.get(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, request.amountMicros);
+      const end = windowEnd(c.window, c.windowStart);
+      const row = st.bucketReserve.get(c.budget, c.bucket, c.window, c.windowStart, end, c.limitMicros, request.amountMicros, request.now);
       if (!row) throw new Error('bucket upsert returned no row');
       // INVARIANT: committed + reserved ≤ limit for enforced buckets; the counted amount is rolled back if not.
       if (c.enforce && row.committed + row.reserved > c.limitMicros) {
@@ -179,7 +182,7 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     const settling = actual !== null;
     if (r.state === 'settled' || r.state === 'released' || (r.state === 'expired' && !settling)) return { ok: false, reason: 'already-settled' };
     st.finish.run(settling ? 'settled' : 'released', actual, now, id);
-    const rows = charge(r.bucket_ids, actual ?? 0, r.state === 'open' ? r.amount : 0);
+    const rows = charge(r.bucket_ids, actual ?? 0, r.state === 'open' ? r.amount : 0, now);
     return { ok: true, buckets: rows.map((row) => ({ ...usageRow(row), limitMicros: row.limit_micros })) };
   });
 
@@ -187,10 +190,10 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     const due = st.expiring.all(now);
     for (const r of due) {
       st.finish.run('expired', null, now, r.id);
-      charge(r.bucket_ids, 0, r.amount);
+      charge(r.bucket_ids, 0, r.amount, now);
     }
     st.pruneReservations.run(now - retainFinishedMs);
-    st.pruneBuckets.run(now - retainWindowsMs);
+    st.pruneBuckets.run(now - retainWindowsMs, now - retainWindowsMs);
     st.pruneThresholds.run(now - retainWindowsMs);
     return due.length;
   });

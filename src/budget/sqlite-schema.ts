@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS buckets (
   limit_micros INTEGER NOT NULL,
   committed INTEGER NOT NULL DEFAULT 0,
   reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  -- Last time a reservation moved money here: a bucket is kept while a remembered reservation may still name it.
+  touched INTEGER NOT NULL,
   UNIQUE (budget, bucket, win, window_start)
 );
 CREATE INDEX IF NOT EXISTS buckets_by_end ON buckets (window_end);
