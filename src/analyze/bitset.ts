@@ -9,7 +9,8 @@ export const wordsFor = (size: number): number => Math.max(1, Math.ceil(size / 3
 /** The set {0, …, size-1}. */
 export function fullBits(size: number): Bits {
   const bits = new Uint32Array(wordsFor(size));
-  for (let i = 0; i < size; i++) bits[i >>> 5]! |= 1 << (i & 31);
+  bits.fill(0xffffffff, 0, size >>> 5);
+  if ((size & 31) !== 0) bits[size >>> 5] = (1 << (size & 31)) - 1;
   return bits;
 }
 

@@ -3,11 +3,11 @@
 // request is in a box when each of its values is in the box's set and its team may declare its data class
 // (the one constraint between attributes). The prompt intervals are cut at every bound any rule mentions and
 // at every context window, so every condition holds on whole intervals and box algebra is exact.
-import type { Complexity, RequestMatch, TeamLabelSelector } from '../policy/generated/policy.js';
-import type { PolicySet, TeamEntry } from '../policy/model.js';
+import type { Complexity, RequestMatch, TeamLabelSelector, TokenRange } from '../policy/generated/policy.js';
+import { modelAliases, type PolicySet, type TeamEntry } from '../policy/model.js';
 import { teamLabelsHold, tokenRangeHolds } from '../engine/index.js';
 import type { RequestContext } from '../engine/types.js';
-import { requestSpace } from '../verify/space.js';
+import { promptTokenCutPoints, unknownModelName } from '../verify/space.js';
 import { and, andNot, bitsOf, firstBit, fullBits, hasBit, intersects, isEmpty, isSubset, members, type Bits } from './bitset.js';
 
 export const TEAM = 0;
@@ -44,16 +44,27 @@ export interface Domain {
 
 const indexOf = (names: readonly string[]): Map<string, number> => new Map(names.map((n, i) => [n, i]));
 
+function requestMatches(policy: PolicySet): (RequestMatch | undefined)[] {
+  return [
+    ...[...policy.routes.values()].map((r) => r.spec.match),
+    ...[...policy.vettings.values()].map((v) => v.spec.match),
+    ...[...policy.residencies.values()].map((r) => r.spec.match),
+    ...[...policy.invariants.values()].map((i) => i.spec.forAll),
+  ];
+}
+
 export function buildDomain(policy: PolicySet): Domain {
   const teams = [...policy.teams.values()];
   const org = policy.organization.spec;
   const dataClasses = [...org.dataClasses];
   const classIndex = indexOf(dataClasses);
   const tasks = [...org.tasks];
-  // The same abstraction `switchyard test` proves invariants over: named models plus one unnamed, and the cuts.
-  const space = requestSpace(policy);
-  const models = space.models;
-  const promptCuts = space.promptTokenCuts;
+  // The abstraction `switchyard test` proves invariants over: every model name a rule can use plus one no rule
+  // uses, and the prompt-token cuts (every bound and every context window).
+  const named = new Set<string>([...policy.models.keys(), ...modelAliases(org)]);
+  for (const m of requestMatches(policy)) for (const model of m?.models ?? []) named.add(model);
+  const models = [...named, unknownModelName(named)];
+  const promptCuts = promptTokenCutPoints(policy);
   const sizes = [teams.length, dataClasses.length, tasks.length, models.length, COMPLEXITIES.length, 2, promptCuts.length];
   const allowed = teams.map((t) => bitsOf(dataClasses.length, t.spec.dataClasses.allowed.flatMap((c) => classIndex.get(c) ?? [])));
   return {
@@ -73,7 +84,17 @@ export function buildDomain(policy: PolicySet): Domain {
 function slots(d: Domain, attribute: number, values: readonly string[] | undefined, names: readonly string[]): Bits {
   if (values === undefined) return fullBits(d.sizes[attribute]!);
   const wanted = new Set(values);
-  return bitsOf(d.sizes[attribute]!, names.flatMap((n, i) => (wanted.has(n) ? [i] : [])));
+  const bits = bitsOf(d.sizes[attribute]!, []);
+  for (let i = 0; i < names.length; i++) if (wanted.has(names[i]!)) bits[i >>> 5]! |= 1 << (i & 31);
+  return bits;
+}
+
+function promptSlots(d: Domain, range: TokenRange | undefined): Bits {
+  if (range === undefined) return fullBits(d.promptCuts.length);
+  const bits = bitsOf(d.promptCuts.length, []);
+  // Every bound is a cut, so the range holds on an interval exactly when it holds at its lower end.
+  for (let i = 0; i < d.promptCuts.length; i++) if (tokenRangeHolds(range, d.promptCuts[i]!)) bits[i >>> 5]! |= 1 << (i & 31);
+  return bits;
 }
 
 /** The teams for which `teams` and `teamLabels` both hold. */
@@ -88,17 +109,17 @@ export function teamsOf(d: Domain, match: { teams?: readonly string[]; teamLabel
 /** The box of a request condition; an absent match is every request. */
 export function boxOf(d: Domain, match: RequestMatch | undefined): Box {
   if (match === undefined) return d.full;
-  const range = match.promptTokens;
   const stream = match.stream;
   const complexity = match.complexity;
   return [
     teamsOf(d, match),
     slots(d, DATA_CLASS, match.dataClasses, d.dataClasses),
     slots(d, TASK, match.tasks, d.tasks),
+    // The last model stands for every name no rule uses, which no `models` list holds.
     slots(d, MODEL, match.models, d.models.slice(0, -1)),
     complexity === undefined ? fullBits(COMPLEXITIES.length) : bitsOf(COMPLEXITIES.length, complexity.map((c) => COMPLEXITIES.indexOf(c))),
     stream === undefined ? fullBits(2) : bitsOf(2, [stream ? 1 : 0]),
-    range === undefined ? fullBits(d.promptCuts.length) : bitsOf(d.promptCuts.length, d.promptCuts.flatMap((c, i) => (tokenRangeHolds(range, c) ? [i] : []))),
+    promptSlots(d, match.promptTokens),
   ];
 }
 
