@@ -1,0 +1,220 @@
+// What the proxy adds: in one run, the same requests go straight to a fast mock upstream, through a bare
+// fastify+undici passthrough (no policy: the floor for this stack), through Switchyard serving policies/
+// (authenticated demo key, compiled decision, failover bookkeeping, response headers), and through Portkey's
+// gateway (@portkey-ai/gateway) for comparison. Every server is a child process; the load generator is this one.
+// Phases are interleaved in rounds so that noise from other work on the machine lands on every target alike.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { closedLoop, constantRate, freePort, rssMB, sampleRss, send, startChild, stopChild, timeToFirstChunk } from './proxy-load.mjs';
+import { portkeyArgs } from './portkey.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEMO_KEY = 'sy-demo-engineering-0001'; // README "Demo keys"; its hash is in policies/teams.yaml
+const MODEL = 'gpt-4-1-mini'; // the `default` route's first target, on the openai provider
+const CHAT = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Measure what the proxy adds, please.' }] });
+const STREAM = JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'Stream it, please.' }] });
+
+const ROUNDS = 4;
+const SEQUENTIAL_PER_ROUND = 500;
+const RATE = 1_000;
+const RATE_PER_ROUND = 1_250; // 1.25 s at 1k req/s
+const CONNECTIONS = 32;
+const CLOSED_PER_ROUND = 8_000;
+const CLOSED_MAX_MS = 4_000;
+const STREAMS_PER_ROUND = 150;
+
+/** Environment pointing every provider of policies/ at the mock, with throwaway credentials. */
+function providerEnv(upstream) {
+  const openai = `${upstream}/v1`;
+  return {
+    OPENAI_BASE_URL: openai, AZURE_OPENAI_EU_BASE_URL: openai, MISTRAL_BASE_URL: openai, VLLM_EU_BASE_URL: openai, GEMINI_BASE_URL: openai,
+    ANTHROPIC_BASE_URL: upstream,
+    OPENAI_API_KEY: 'sk-bench', AZURE_OPENAI_EU_API_KEY: 'sk-bench', MISTRAL_API_KEY: 'sk-bench', VLLM_EU_API_KEY: 'sk-bench',
+    GEMINI_API_KEY: 'sk-bench', ANTHROPIC_API_KEY: 'sk-bench',
+  };
+}
+
+const ms = (ns) => ns / 1e6;
+const fmtMs = (ns) => `${ms(ns).toFixed(3)} ms`;
+const signed = (ns) => `${ns < 0 ? '−' : '+'}${fmtMs(Math.abs(ns))}`;
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+
+async function startAll() {
+  const procs = {};
+  try {
+    procs.mock = await startChild('mock upstream', [join(root, 'bench', 'mock-upstream.mjs')]);
+    const upstream = procs.mock.url;
+    procs.bare = await startChild('bare passthrough', [join(root, 'bench', 'bare-passthrough.mjs')], { env: { UPSTREAM: upstream } });
+    // Switchyard as `npm start` runs it: watching the policy directory, logging one JSON line per request (to
+    // /dev/null here). The directory is a copy of policies/ outside this repository, so that commits made in the
+    // repository while the benchmark runs (each renames the policy version, and so reloads) do not disturb it.
+    procs.policyDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
+    cpSync(join(root, 'policies'), procs.policyDir, { recursive: true });
+    // BENCH_SWITCHYARD_NODE_FLAGS (e.g. `--max-semi-space-size=4`) compares runtime flags; none by default.
+    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    procs.switchyard = await startChild('switchyard', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.policyDir, '--port', '0'], {
+      env: { ...providerEnv(upstream), NODE_ENV: 'production' },
+      quietStdout: true,
+    });
+    // The memory floor: a node process that loads nothing.
+    procs.node = await startChild('bare node', ['-e', "console.log('listening on http://127.0.0.1:0'); setInterval(() => {}, 60_000)"]);
+  } catch (error) {
+    await stopAll(procs);
+    throw error;
+  }
+  try {
+    const port = await freePort();
+    procs.portkey = await startChild('portkey', portkeyArgs(root, port), { ready: /(http:\/\/localhost:\d+)/, env: { NODE_ENV: 'production' } });
+    procs.portkey.url = `http://127.0.0.1:${port}`;
+  } catch (error) {
+    procs.portkeyError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  }
+  return procs;
+}
+
+async function stopAll(procs) {
+  await Promise.all([procs.switchyard, procs.portkey, procs.bare, procs.mock, procs.node].map(stopChild));
+  if (procs.policyDir) rmSync(procs.policyDir, { recursive: true, force: true });
+}
+
+function targetsOf(procs) {
+  const json = { 'content-type': 'application/json' };
+  const targets = [
+    { name: 'direct to upstream', url: procs.mock.url, path: '/v1/chat/completions', headers: { ...json, authorization: 'Bearer sk-bench' } },
+    { name: 'bare fastify+undici passthrough', url: procs.bare.url, path: '/v1/chat/completions', headers: { ...json, authorization: 'Bearer sk-bench' }, proc: procs.bare },
+    { name: 'switchyard', url: procs.switchyard.url, path: '/v1/chat/completions', headers: { ...json, authorization: `Bearer ${DEMO_KEY}` }, proc: procs.switchyard },
+  ];
+  if (procs.portkey) {
+    targets.push({
+      name: 'portkey gateway',
+      url: procs.portkey.url,
+      path: '/v1/chat/completions',
+      headers: { ...json, authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${procs.mock.url}/v1` },
+      proc: procs.portkey,
+    });
+  }
+  return targets;
+}
+
+/** Run `phase(target)` for every target, `ROUNDS` times, interleaved; concatenates what each returns. */
+async function interleaved(targets, phase) {
+  const out = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) out.get(target.name).push(await phase(target));
+  }
+  return out;
+}
+
+export default async function (h) {
+  const procs = await startAll();
+  const pools = [];
+  const pool = (url, connections) => {
+    const p = new Pool(url, { connections, keepAliveTimeout: 60_000 });
+    pools.push(p);
+    return p;
+  };
+  try {
+    const targets = targetsOf(procs);
+    const proxies = targets.filter((t) => t.proc);
+    await sleep(500);
+    const idle = new Map(proxies.map((t) => [t.name, rssMB(t.proc.child.pid)]));
+    const nodeFloor = rssMB(procs.node.child.pid);
+    const loadBefore = os.loadavg()[0];
+
+    // Sanity and warm-up: every target answers 200 (send throws otherwise), and JIT gets to work.
+    for (const t of targets) {
+      t.one = pool(t.url, 1);
+      t.many = pool(t.url, CONNECTIONS);
+      await send(t.one, t, CHAT);
+      await closedLoop(t.many, t, CHAT, { total: 3_000, concurrency: 8, maxMs: 5_000 });
+      await timeToFirstChunk(t.one, t, STREAM);
+    }
+    const idleWarm = new Map(proxies.map((t) => [t.name, rssMB(t.proc.child.pid)]));
+
+    // 1. One request at a time.
+    const sequential = await interleaved(targets, async (t) => {
+      const samples = [];
+      for (let i = 0; i < SEQUENTIAL_PER_ROUND; i++) {
+        const t0 = process.hrtime.bigint();
+        await send(t.one, t, CHAT);
+        samples.push(Number(process.hrtime.bigint() - t0));
+      }
+      return samples;
+    });
+    const seqStats = new Map([...sequential].map(([name, rounds]) => [name, h.summarize(rounds.flat())]));
+    const direct = targets[0].name;
+    const bare = targets[1].name;
+    const g1 = h.group('proxy: one request at a time (keep-alive, non-streaming)', 'Latency includes the client; "vs baseline" is the ratio to going straight to the mock upstream.');
+    for (const t of targets) g1.add(t.name, seqStats.get(t.name), t.name === direct ? {} : { baseline: direct });
+
+    // 2. Constant rate, open loop.
+    const rated = await interleaved(targets, (t) => constantRate(t.many, t, CHAT, { rate: RATE, count: RATE_PER_ROUND }));
+    const rateStats = new Map();
+    const rateNotes = [];
+    for (const [name, rounds] of rated) {
+      rateStats.set(name, h.summarize(rounds.flatMap((r) => r.samples)));
+      const failures = rounds.reduce((n, r) => n + r.failures, 0);
+      const achieved = rounds.reduce((n, r) => n + r.achievedRps, 0) / rounds.length;
+      rateNotes.push(`${name}: ${achieved.toFixed(0)} req/s achieved, ${failures} failed`);
+    }
+    const base = rateStats.get(direct);
+    const added = (name) => ({ p50: rateStats.get(name).medianNs - base.medianNs, p99: rateStats.get(name).p99Ns - base.p99Ns });
+    const sy = added('switchyard');
+    const overBare = { p50: rateStats.get('switchyard').medianNs - rateStats.get(bare).medianNs, p99: rateStats.get('switchyard').p99Ns - rateStats.get(bare).p99Ns };
+    const addedNotes = proxies.map((t) => `${t.name} ${signed(added(t.name).p50)} p50, ${signed(added(t.name).p99)} p99`);
+    const g2 = h.group(
+      `proxy: constant ${RATE} req/s (open loop, ${CONNECTIONS} connections, ${ROUNDS}×${RATE_PER_ROUND} requests)`,
+      `${rateNotes.join('; ')}. Added over direct: ${addedNotes.join('; ')}; switchyard over the bare passthrough ${signed(overBare.p50)} p50, ${signed(overBare.p99)} p99. ` +
+        `Targets for switchyard: added p50 ≤ 0.3 ms (${verdict(ms(sy.p50) <= 0.3)}), added p99 ≤ 1 ms (${verdict(ms(sy.p99) <= 1)}).`,
+    );
+    for (const t of targets) g2.add(t.name, rateStats.get(t.name), t.name === direct ? {} : { baseline: direct });
+
+    // 3. Closed loop, flat out; the proxy's RSS is sampled meanwhile.
+    const peaks = new Map();
+    const closed = await interleaved(targets, async (t) => {
+      const sampler = t.proc ? sampleRss(t.proc.child.pid) : undefined;
+      const result = await closedLoop(t.many, t, CHAT, { total: CLOSED_PER_ROUND, concurrency: CONNECTIONS, maxMs: CLOSED_MAX_MS });
+      if (sampler) peaks.set(t.name, Math.max(peaks.get(t.name) ?? 0, sampler.stop()));
+      return result;
+    });
+    const rps = new Map([...closed].map(([name, rounds]) => [name, rounds.reduce((n, r) => n + r.rps, 0) / rounds.length]));
+    const failures = new Map([...closed].map(([name, rounds]) => [name, rounds.reduce((n, r) => n + r.failures, 0)]));
+    const share = (name) => rps.get(name) / rps.get(bare);
+    const throughputNotes = targets.map((t) => `${t.name} ${rps.get(t.name).toFixed(0)} req/s${t.name === direct ? '' : ` (${(100 * share(t.name)).toFixed(0)}% of bare)`}, ${failures.get(t.name)} failed`);
+    const memoryNotes = proxies.map((t) => `${t.name} ${idle.get(t.name).toFixed(0)} MB idle after start, ${idleWarm.get(t.name).toFixed(0)} MB idle after warm-up, ${peaks.get(t.name).toFixed(0)} MB peak under load`);
+    const syIdle = idle.get('switchyard');
+    const g3 = h.group(
+      `proxy: ${CONNECTIONS} connections, closed loop (${ROUNDS}×${CLOSED_PER_ROUND} requests or ${CLOSED_MAX_MS / 1000} s)`,
+      `Throughput: ${throughputNotes.join('; ')}. Target: switchyard ≥ 70% of bare (${verdict(share('switchyard') >= 0.7)}). ` +
+        `RSS (MB = 10^6 bytes): a node process that loads nothing ${nodeFloor.toFixed(0)} MB; ${memoryNotes.join('; ')}. ` +
+        `Targets: switchyard ≤ 80 MB idle (${verdict(syIdle <= 80)}), ≤ 150 MB under load (${verdict(peaks.get('switchyard') <= 150)}).`,
+    );
+    for (const t of targets) g3.add(t.name, h.summarize(closed.get(t.name).flatMap((r) => r.samples)), t.name === direct ? {} : { baseline: direct });
+
+    // 4. Streaming: time to the first chunk.
+    const ttft = await interleaved(targets, async (t) => {
+      const samples = [];
+      for (let i = 0; i < STREAMS_PER_ROUND; i++) samples.push(await timeToFirstChunk(t.one, t, STREAM));
+      return samples;
+    });
+    const ttftStats = new Map([...ttft].map(([name, rounds]) => [name, h.summarize(rounds.flat())]));
+    const syTtft = ttftStats.get('switchyard').medianNs - ttftStats.get(direct).medianNs;
+    const g4 = h.group(
+      'proxy: streaming, time to first chunk (one stream at a time)',
+      `The mock sends its first event at once and the rest 5 ms later. Added median over direct: ${proxies.map((t) => `${t.name} ${signed(ttftStats.get(t.name).medianNs - ttftStats.get(direct).medianNs)}`).join('; ')}. ` +
+        `Target: switchyard added ≤ 1 ms (${verdict(ms(syTtft) <= 1)}).`,
+    );
+    for (const t of targets) g4.add(t.name, ttftStats.get(t.name), t.name === direct ? {} : { baseline: direct });
+
+    g1.note +=
+      ` 1-minute load average ${loadBefore.toFixed(2)} before the phases, ${os.loadavg()[0].toFixed(2)} after, on ${os.cpus().length} CPUs (other work on the machine shows up here).` +
+      (procs.portkeyError ? ` Portkey's gateway did not start, so it is not measured: ${procs.portkeyError}` : '');
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+    await stopAll(procs);
+  }
+}
