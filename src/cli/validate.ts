@@ -10,8 +10,10 @@ import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './com
 const HELP = `Usage: switchyard validate [dir] [--format text|json|github]
 
 Loads every *.yaml / *.yml file under dir (default: policies), checks it against the policy schema and
-resolves every reference between documents. Prints each problem as \`path:line:col: error CODE: message\`
-(text), as GitHub annotations (github), or as a JSON array (json). Codes are listed in docs/errors.md.
+resolves every reference between documents; then analyses the policy over every request it can tell apart:
+ambiguous, shadowed and dead routes, unreachable targets, rules and budgets that match nothing, empty ranges.
+Prints each problem as \`path:line:col: error CODE: message\` (text), as GitHub annotations (github), or as a
+JSON array (json). Codes are listed in docs/errors.md.
 
 Options:
   -f, --format FORMAT   text (default), json or github
@@ -75,7 +77,7 @@ export async function runValidate(argv: readonly string[], io: CliIO): Promise<E
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check a policy directory: schema, references, credentials (errors at file:line:col)',
+  summary: 'check a policy directory: schema, references, credentials, static analysis (errors at file:line:col)',
   help: HELP,
   run: runValidate,
 };
