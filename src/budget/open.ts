@@ -1,5 +1,5 @@
 // `--ledger <url>`: `sqlite:./switchyard.db` (relative to the working directory), `sqlite:///var/lib/x.db`,
-// `sqlite::memory:`, optionally `?synchronous=normal`; `redis://…` once the Redis backend is present.
+// `sqlite::memory:`, optionally `?synchronous=normal`; `redis://[:password@]host:port[/db][?namespace=name]`.
 // Opening problems are results (the CLI reports them and exits 2), not exceptions.
 import { isAbsolute, resolve } from 'node:path';
 import type { Ledger } from './ledger.js';
@@ -49,7 +49,10 @@ export async function openLedger(url: string, options: OpenOptions = {}): Promis
         return openSqliteLedger(t.path, t.synchronous ? { synchronous: t.synchronous } : {});
       });
     case 'redis':
-      return { ok: false, error: `ledger \`${redact(url)}\`: this build has no Redis backend; ${USAGE}` };
+      return attempt(url, async () => {
+        const { openRedisLedger } = await import('./redis-ledger.js');
+        return openRedisLedger(t.url);
+      });
     default:
       return assertNever(t);
   }
@@ -67,7 +70,10 @@ export async function openRateLimiter(url: string, options: OpenOptions = {}): P
         return openSqliteRateLimiter(t.path);
       });
     case 'redis':
-      return { ok: false, error: `rate limiter \`${redact(url)}\`: this build has no Redis backend; ${USAGE}` };
+      return attempt(url, async () => {
+        const { openRedisRateLimiter } = await import('./redis-rate-limit.js');
+        return openRedisRateLimiter(t.url);
+      });
     default:
       return assertNever(t);
   }
