@@ -33,6 +33,8 @@ export interface Domain {
   readonly defaultTask: number;
   /** Every model string a rule can name, then one no rule names (standing for all such strings). */
   readonly models: readonly string[];
+  /** The Organization's model aliases among `models`: what example requests ask for when they can. */
+  readonly aliases: Bits;
   /** Interval i is [promptCuts[i], promptCuts[i+1]); the last is unbounded. promptCuts[0] is 0. */
   readonly promptCuts: readonly number[];
   readonly sizes: readonly number[];
@@ -74,6 +76,7 @@ export function buildDomain(policy: PolicySet): Domain {
     tasks,
     defaultTask: Math.max(0, tasks.indexOf(org.defaults.task)),
     models,
+    aliases: bitsOf(models.length, modelAliases(org).map((a) => models.indexOf(a))),
     promptCuts,
     sizes,
     allowed,
@@ -167,7 +170,7 @@ export function subtract(d: Domain, box: Box, cut: Box): Box[] {
   return out;
 }
 
-/** Slots of one request of the box: the first team that may declare one of its classes, the default task when present. */
+/** One request of the box: its first team that may declare one of its classes; the default task and an alias when present. */
 export interface Point {
   readonly team: number;
   readonly dataClass: number;
@@ -184,11 +187,12 @@ export function pointOf(d: Domain, box: Box): Point | undefined {
     const dataClass = firstBit(and(d.allowed[team]!, box[DATA_CLASS]!));
     if (dataClass < 0) continue;
     const tasks = box[TASK]!;
+    const alias = firstBit(and(box[MODEL]!, d.aliases));
     return {
       team,
       dataClass,
       task: hasBit(tasks, d.defaultTask) ? d.defaultTask : firstBit(tasks),
-      model: firstBit(box[MODEL]!),
+      model: alias >= 0 ? alias : firstBit(box[MODEL]!),
       complexity: firstBit(box[COMPLEXITY]!),
       stream: firstBit(box[STREAM]!),
       prompt: firstBit(box[PROMPT]!),
