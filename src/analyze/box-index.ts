@@ -2,7 +2,7 @@
 // boxes whose set holds that value (boxes holding every value sit in one "always" row), as in the engine's
 // match index. Prompt intervals are not indexed (there can be thousands); the exact test runs on the few
 // candidates this returns.
-import { and, equalBits, isEmpty, members, wordsFor, type Bits } from './bitset.js';
+import { equalBits, isEmpty, members, wordsFor, type Bits } from './bitset.js';
 import { COMPLEXITY, DATA_CLASS, MODEL, STREAM, TASK, TEAM, type Box, type Domain } from './domain.js';
 
 const INDEXED = [TEAM, DATA_CLASS, TASK, MODEL, COMPLEXITY, STREAM] as const;
@@ -33,18 +33,20 @@ export class BoxIndex {
 
   /** Boxes before position `below` that may overlap `box` (a superset of those that do), ascending. */
   candidates(box: Box, below: number): number[] {
-    let acc: Bits = new Uint32Array(this.words);
+    const W = this.words;
+    const acc: Bits = new Uint32Array(W);
     acc.fill(0xffffffff, 0, below >>> 5);
     if ((below & 31) !== 0) acc[below >>> 5] = (1 << (below & 31)) - 1;
+    const row = new Uint32Array(W);
     for (let k = 0; k < INDEXED.length; k++) {
       const a = INDEXED[k]!;
       if (equalBits(box[a]!, this.d.full[a]!)) continue;
-      const row = Uint32Array.from(this.always[k]!);
+      row.set(this.always[k]!);
       for (const v of members(box[a]!)) {
         const r = this.rows[k]![v]!;
-        for (let w = 0; w < this.words; w++) row[w]! |= r[w]!;
+        for (let w = 0; w < W; w++) row[w]! |= r[w]!;
       }
-      acc = and(acc, row);
+      for (let w = 0; w < W; w++) acc[w]! &= row[w]!;
       if (isEmpty(acc)) return [];
     }
     return [...members(acc)];

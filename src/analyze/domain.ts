@@ -138,11 +138,23 @@ export function nonEmpty(d: Domain, box: Box): boolean {
   return someTeamAllows(d, box[TEAM]!, box[DATA_CLASS]!);
 }
 
-/** Whether some request is in both boxes (without building their intersection). */
+/** Whether some request is in both boxes (without building their intersection: this runs for every pair tried). */
 export function overlaps(d: Domain, a: Box, b: Box): boolean {
   for (let i = TASK; i < ATTRIBUTES; i++) if (!intersects(a[i]!, b[i]!)) return false;
-  if (!intersects(a[TEAM]!, b[TEAM]!) || !intersects(a[DATA_CLASS]!, b[DATA_CLASS]!)) return false;
-  return someTeamAllows(d, and(a[TEAM]!, b[TEAM]!), and(a[DATA_CLASS]!, b[DATA_CLASS]!));
+  const aTeams = a[TEAM]!;
+  const bTeams = b[TEAM]!;
+  const aClasses = a[DATA_CLASS]!;
+  const bClasses = b[DATA_CLASS]!;
+  for (let w = 0; w < aTeams.length; w++) {
+    let x = aTeams[w]! & bTeams[w]!;
+    while (x !== 0) {
+      const low = x & -x;
+      const allowed = d.allowed[(w << 5) + 31 - Math.clz32(low)]!;
+      for (let c = 0; c < allowed.length; c++) if ((allowed[c]! & aClasses[c]! & bClasses[c]!) !== 0) return true;
+      x ^= low;
+    }
+  }
+  return false;
 }
 
 export const intersect = (a: Box, b: Box): Box => a.map((bits, i) => and(bits, b[i]!));
