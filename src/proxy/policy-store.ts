@@ -58,7 +58,8 @@ const diagnosticLines = (diagnostics: readonly Diagnostic[]): string[] =>
   formatDiagnostics(diagnostics, 'text').split('\n').filter((line) => line !== '');
 
 class ReloadingPolicyStore implements PolicyStore {
-  // INVARIANT: `snapshot` only ever holds a policy that loaded, validated and compiled from settled content.
+  // INVARIANT: `snapshot` only ever holds a policy that loaded, validated and compiled — at start, or since then
+  // from content that settled and is what the loader read.
   private snapshot: PolicySnapshot;
   private error: ReloadError | undefined;
   /** Fingerprint key of the content `error` describes, so unchanged invalid content is not reloaded or re-logged. */
