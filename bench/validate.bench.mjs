@@ -1,12 +1,15 @@
 // `validate` at scale: 1,000 generated policy files (a realistic mix of kinds, some multi-document) loaded
-// end to end by loadPolicy — read, parse with positions, validate, link — against a baseline that only reads
-// the same files and parses them with plain `yaml` (no positions kept, no validation, no linking).
+// end to end by loadPolicy — read, parse with positions, validate, link — and checked by checkPolicy (the same
+// plus static analysis, what `validate` runs), against a baseline that only reads the same files and parses
+// them with plain `yaml` (no positions kept, no validation, no linking).
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
+import { analyzePolicyDetailed } from '../dist/analyze/index.js';
+import { checkPolicy } from '../dist/policy/check.js';
 import { loadPolicy, loadPolicyFromSources } from '../dist/policy/index.js';
 
 const FILES = 1000;
@@ -102,7 +105,13 @@ export default async function (h) {
     }, opts), { baseline: 'baseline: read + yaml parse', target: '< 1 s' });
     g.add('loadPolicyFromSources (same, no file I/O, no git)', await h.measure(() => loadPolicyFromSources(sources, { env: {} }), opts), { baseline: 'baseline: read + yaml parse' });
     g.add('first loadPolicy in a process (+ schema compile)', h.summarize([coldNs]), { baseline: 'baseline: read + yaml parse' });
+    g.add('checkPolicy (loadPolicy + static analysis: what validate runs)', await h.measure(() => checkPolicy(dir, { env: {} }), opts), { baseline: 'baseline: read + yaml parse', target: '< 1 s' });
     if (last) g.note += `\n\nStages of one warm loadPolicy: ${last.timings.map((t) => `${t.stage} ${t.ms.toFixed(1)} ms`).join(', ')}.`;
+    if (last?.ok) {
+      const analysis = analyzePolicyDetailed(last.policy);
+      const total = analysis.timings.reduce((ms, t) => ms + t.ms, 0);
+      g.note += ` Static analysis of the loaded policy: ${total.toFixed(1)} ms (${analysis.timings.map((t) => `${t.stage} ${t.ms.toFixed(1)}`).join(', ')}), ${analysis.diagnostics.length} findings.`;
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
