@@ -120,6 +120,74 @@ export interface Eligibility {
   readonly skipped: string[];
 }
 
+/** What the engine leaves of one route's targets over the pieces of its owned requests. */
+interface RouteSummary {
+  /** Some owned request keeps a target. */
+  anyLeft: boolean;
+  /** The first owned request that keeps none. */
+  firstEmpty?: Verdict;
+  /** The first that keeps none even when it fits every context window: emptied by rules and capabilities. */
+  emptyByRules?: Verdict;
+  /** Models some owned request keeps. */
+  readonly used: Bits;
+  /** Per model id of a target: the first verdict that removed it, and the step that did. */
+  readonly firstRemoval: Map<number, { v: Verdict; step: TraceStep }>;
+}
+
+function summarize(d: Domain, ev: Evaluator, route: CRoute, pieces: readonly Box[], reach: Reach, modelCount: number): RouteSummary {
+  const targets = route.orders[0] ?? [];
+  const summary: RouteSummary = { anyLeft: false, used: bitsOf(modelCount, []), firstRemoval: new Map() };
+  for (const piece of pieces) {
+    const point = pointOf(d, piece);
+    if (point === undefined) continue;
+    // The smallest prompt of the piece keeps the most: what any request of the piece keeps, it keeps too.
+    const v = ev.verdict(route, point, true);
+    const left = v.outcome.survivors;
+    if (left.length > 0) {
+      summary.anyLeft = true;
+      const models = bitsOf(modelCount, left.map((m) => m.id));
+      orInto(summary.used, models);
+      addReach(d, reach, piece, models);
+    } else {
+      summary.firstEmpty ??= v;
+      if (summary.emptyByRules === undefined && (v.cls.contextInterval === 0 || ev.verdict(route, point, false).outcome.survivors.length === 0))
+        summary.emptyByRules = v;
+    }
+    for (const t of targets) {
+      if (summary.firstRemoval.has(t.model.id) || left.includes(t.model)) continue;
+      const step = removalOf(v, t);
+      if (step !== null) summary.firstRemoval.set(t.model.id, { v, step });
+    }
+  }
+  return summary;
+}
+
+function report(d: Domain, o: Owned, route: CRoute, s: RouteSummary): Diagnostic[] {
+  const name = q(o.route.name);
+  const example = (v: Verdict): string => describeRequest(requestAt(d, v.point));
+  if (!s.anyLeft) {
+    if (s.firstEmpty === undefined) return [];
+    const message = `route ${name} never routes a request: every target is removed for every request it owns, e.g. ${example(s.firstEmpty)}: ${removals(s.firstEmpty.outcome.decision.trace)}`;
+    return [diagnostic(o.route.locate('/spec/targets'), '/spec/targets', 'route_dead', message)];
+  }
+  const out: Diagnostic[] = [];
+  if (s.emptyByRules !== undefined) {
+    const message = `route ${name} can end with no eligible target: e.g. ${example(s.emptyByRules)} is denied with \`no_eligible_model\`: ${removals(s.emptyByRules.outcome.decision.trace)}`;
+    out.push(diagnostic(o.route.locate('/spec/targets'), '/spec/targets', 'route_can_be_empty', message));
+  }
+  const targets = route.orders[0] ?? [];
+  o.route.spec.targets.forEach((t, i) => {
+    const target = targets.find((c) => c.model.name === t.model);
+    if (target === undefined || hasBit(s.used, target.model.id)) return;
+    const removed = s.firstRemoval.get(target.model.id);
+    const why = removed === undefined ? '' : `, e.g. ${example(removed.v)}: ${removed.step.detail} [${removed.step.rule}]`;
+    const pointer = `/spec/targets/${i}/model`;
+    const message = `target ${q(t.model)} of route ${name} is never used: it is removed for every request the route owns${why}`;
+    out.push(diagnostic(o.route.locate(pointer), pointer, 'target_unreachable', message));
+  });
+  return out;
+}
+
 export function analyzeEligibility(input: EligibilityInput): Eligibility {
   const { d, limits } = input;
   const g = input.graph[CORE];
@@ -133,68 +201,19 @@ export function analyzeEligibility(input: EligibilityInput): Eligibility {
   ].filter((r) => r.rule.enforce);
   const diagnostics: Diagnostic[] = [];
   const skipped: string[] = [];
-
   for (const o of input.owned) {
     const route = compiled.get(o.route.name);
     if (route === undefined) throw new Error(`route ${o.route.name} is not in the compiled graph`);
     const targets = route.orders[0] ?? [];
-    const all = bitsOf(modelCount, targets.map((t) => t.model.id));
     const relevant = rules.filter((r) => targets.some((t) => r.rule.removals[t.model.id]) && overlaps(d, r.box, o.box));
     const pieces = o.pieces === null ? null : splitByRules(d, o.pieces, relevant, limits);
     if (pieces === null) {
-      // Past the bound: assume every target reachable for every team of the route, and report nothing.
-      addReach(d, reach, o.box, all);
+      // Past the bound: count every target as reachable for every team of the route, and report nothing.
+      addReach(d, reach, o.box, bitsOf(modelCount, targets.map((t) => t.model.id)));
       skipped.push(o.route.name);
       continue;
     }
-    if (pieces.length === 0) continue;
-
-    let anyLeft = false;
-    let firstEmpty: Verdict | undefined;
-    let emptyByRules: Verdict | undefined;
-    const used = bitsOf(modelCount, []);
-    const firstRemoval = new Map<number, { v: Verdict; step: TraceStep }>();
-    for (const piece of pieces) {
-      const point = pointOf(d, piece);
-      if (point === undefined) continue;
-      const v = ev.verdict(route, point, true);
-      const left = v.outcome.survivors;
-      if (left.length > 0) {
-        anyLeft = true;
-        const models = bitsOf(modelCount, left.map((m) => m.id));
-        orInto(used, models);
-        addReach(d, reach, piece, models);
-      } else {
-        firstEmpty ??= v;
-        if (emptyByRules === undefined && (v.cls.contextInterval === 0 || ev.verdict(route, point, false).outcome.survivors.length === 0)) emptyByRules = v;
-      }
-      for (const t of targets) {
-        if (firstRemoval.has(t.model.id) || left.includes(t.model)) continue;
-        const step = removalOf(v, t);
-        if (step !== null) firstRemoval.set(t.model.id, { v, step });
-      }
-    }
-
-    const name = q(o.route.name);
-    const example = (v: Verdict): string => describeRequest(requestAt(d, v.point));
-    if (!anyLeft && firstEmpty !== undefined) {
-      const message = `route ${name} never routes a request: every target is removed for every request it owns, e.g. ${example(firstEmpty)}: ${removals(firstEmpty.outcome.decision.trace)}`;
-      diagnostics.push(diagnostic(o.route.locate('/spec/targets'), '/spec/targets', 'route_dead', message));
-      continue;
-    }
-    if (emptyByRules !== undefined) {
-      const message = `route ${name} can end with no eligible target: e.g. ${example(emptyByRules)} is denied with \`no_eligible_model\`: ${removals(emptyByRules.outcome.decision.trace)}`;
-      diagnostics.push(diagnostic(o.route.locate('/spec/targets'), '/spec/targets', 'route_can_be_empty', message));
-    }
-    o.route.spec.targets.forEach((t, i) => {
-      const target = targets.find((c) => c.model.name === t.model);
-      if (target === undefined || hasBit(used, target.model.id)) return;
-      const removed = firstRemoval.get(target.model.id);
-      const why = removed === undefined ? '' : `, e.g. ${example(removed.v)}: ${removed.step.detail} [${removed.step.rule}]`;
-      const pointer = `/spec/targets/${i}/model`;
-      const message = `target ${q(t.model)} of route ${name} is never used: it is removed for every request the route owns${why}`;
-      diagnostics.push(diagnostic(o.route.locate(pointer), pointer, 'target_unreachable', message));
-    });
+    diagnostics.push(...report(d, o, route, summarize(d, ev, route, pieces, reach, modelCount)));
   }
   return { diagnostics, reach, skipped };
 }
