@@ -93,6 +93,7 @@ export const REQUEST_ERRORS = {
   no_route: { status: 403, type: 'permission_error', summary: 'no Route matches the request' },
   no_eligible_model: { status: 403, type: 'permission_error', summary: 'every target of the matching route was removed' },
   budget_exhausted: { status: 429, type: 'rate_limit_error', summary: 'a budget denies the request' },
+  rate_limited: { status: 429, type: 'rate_limit_error', summary: 'a Team or Budget rate limit (`rpm`, `tpm`) refuses the request until `retry-after`' },
   // proxy: transport, limits and admin
   not_found: { status: 404, type: 'not_found_error', summary: 'no endpoint at this method and path' },
   payload_too_large: { status: 413, type: 'invalid_request_error', summary: 'the request body exceeds the proxy\'s body limit' },
