@@ -1,0 +1,230 @@
+// One request's budget work, in the order the proxy does it: the team's rate limits; the usage of every bucket
+// the request can fall in (one ledger read) as the state `decide` sees; before each candidate is forwarded, its
+// budgets' rate limits and the reservation of its worst case (moved when failover changes the candidate);
+// once, when the request ends, the settlement of what it really cost.
+import type { BudgetState } from '../engine/index.js';
+import type { ModelEntry } from '../policy/model.js';
+import type { BudgetPlan, PlannedBudget, TeamPlan } from './budget-plan.js';
+import { bucketOf } from './budget-plan.js';
+import type { BudgetRuntime } from './budget-runtime.js';
+import type { BucketCharge, BucketKey, Micros } from './ledger.js';
+import { costMicros, fromMicros } from './money.js';
+import { perMinute } from './rate-limit.js';
+import { settledTokens, type Finished } from './settle-cost.js';
+import { secondsToWindowEnd } from './window.js';
+
+export interface Refusal {
+  readonly code: 'budget_exhausted' | 'rate_limited';
+  /** One line, lowercase, names in backticks. */
+  readonly message: string;
+  /** `Budget/name` or `Team/name`. */
+  readonly rule: string;
+  /** Whole seconds until a retry can succeed (at least 1). */
+  readonly retryAfterSec: number;
+}
+
+export type Admission = { readonly ok: true } | { readonly ok: false; readonly refusal: Refusal };
+
+const ADMITTED: Admission = Object.freeze({ ok: true });
+
+interface Reservation {
+  readonly id: string;
+  /** The budgets it is held against, by name: a failover candidate with the same ones can keep it. */
+  readonly signature: string;
+  readonly amount: Micros;
+  readonly model: ModelEntry;
+}
+
+/** Used USD per budget for the one bucket this request falls in. */
+class UsageState implements BudgetState {
+  constructor(private readonly used: ReadonlyMap<string, { readonly bucket: string; readonly usd: number }>) {}
+  usedUsd(budget: string, bucket: string): number {
+    const u = this.used.get(budget);
+    return u !== undefined && u.bucket === bucket ? u.usd : 0;
+  }
+}
+
+const usd = (micros: Micros): string => `$${fromMicros(micros).toFixed(4)}`;
+const tokensOf = (promptTokens: number, maxTokens: number | undefined): number => promptTokens + (maxTokens ?? 0);
+
+export class RequestBudget {
+  private reservation: Reservation | null = null;
+  private reservations = 0;
+  /** Budget rate-limit buckets this request has already paid into (a failover candidate does not pay twice). */
+  private taken: Set<string> | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly rt: BudgetRuntime,
+    private readonly plan: BudgetPlan,
+    private readonly teamPlan: TeamPlan,
+    private readonly keyId: string | undefined,
+    private readonly requestId: string,
+    /** When the request started: its windows and its clock for every ledger call. */
+    readonly now: number,
+  ) {}
+
+  get hasTeamLimits(): boolean {
+    return this.teamPlan.rateLimits !== undefined && this.rt.limiter !== undefined;
+  }
+
+  /** Whether any budget can charge this request (else `state` is empty and `admit` always admits). */
+  get hasBudgets(): boolean {
+    return this.teamPlan.budgets.length > 0;
+  }
+
+  /** The team's `rateLimits`: rpm costs 1, tpm the estimated prompt plus `max_tokens`. */
+  async takeTeamLimits(promptTokens: number, maxTokens: number | undefined): Promise<Refusal | null> {
+    const limits = this.teamPlan.rateLimits;
+    if (limits === undefined) return null;
+    const team = this.teamPlan.team;
+    return this.takeLimits(`team:${team}`, limits, promptTokens, maxTokens, `Team/${team}`, `team \`${team}\``);
+  }
+
+  /** Committed + reserved spend of every bucket the request can fall in, from one ledger read. */
+  async state(): Promise<BudgetState> {
+    const budgets = this.teamPlan.budgets;
+    const keys: BucketKey[] = budgets.map((b) => this.keyOf(b));
+    let rows;
+    try {
+      rows = await this.rt.ledger.usage(keys);
+    } catch (err) {
+      // The ledger being unreachable must not stop traffic: decide on no spend, reservations still guard limits.
+      this.rt.log.error({ err, requestId: this.requestId }, 'cannot read budget usage; deciding as if nothing were spent');
+      return new UsageState(new Map());
+    }
+    const used = new Map<string, { bucket: string; usd: number }>();
+    for (const row of rows) used.set(row.budget, { bucket: row.bucket, usd: fromMicros(row.committedMicros + row.reservedMicros) });
+    return new UsageState(used);
+  }
+
+  /**
+   * Before forwarding to `model`: its budgets' rate limits, then the reservation of its worst case against every
+   * budget that charges it (an earlier candidate's is moved). A refusal means: try the next candidate.
+   */
+  async admit(model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Promise<Admission> {
+    const charges = this.teamPlan.chargesFor(model);
+    if (this.rt.limiter !== undefined) {
+      for (const b of charges) {
+        if (b.rateLimits === undefined) continue;
+        const bucket = bucketOf(b.per, this.teamPlan.team, this.keyId);
+        const key = `budget:${b.name}:${bucket}`;
+        if (this.taken?.has(key) === true) continue;
+        const refusal = await this.takeLimits(key, b.rateLimits, promptTokens, maxTokens, b.rule, `budget \`${b.name}\` (bucket \`${bucket}\`)`);
+        if (refusal !== null) return { ok: false, refusal };
+        (this.taken ??= new Set()).add(key);
+      }
+    }
+    const amount = costMicros(model.spec, promptTokens, maxTokens ?? model.spec.maxOutputTokens);
+    const signature = charges.length === 0 ? '' : charges.map((b) => b.name).join(',');
+    const held = this.reservation;
+    if (held !== null && held.signature === signature && held.amount >= amount) {
+      this.reservation = { ...held, model };
+      return ADMITTED;
+    }
+    if (held !== null) {
+      this.reservation = null;
+      await this.safely(this.rt.ledger.release(held.id, this.rt.clock()), 'cannot release a reservation');
+    }
+    if (charges.length === 0) return ADMITTED;
+    const id = this.reservations === 0 ? this.requestId : `${this.requestId}~${this.reservations}`;
+    this.reservations += 1;
+    const charged: BucketCharge[] = charges.map((b) => ({ ...this.keyOf(b), limitMicros: b.limitMicros, enforce: b.enforce }));
+    let result;
+    try {
+      result = await this.rt.ledger.reserve({ id, charges: charged, amountMicros: amount, ttlMs: this.rt.reservationTtlMs, now: this.rt.clock() });
+    } catch (err) {
+      this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; forwarding without a reservation');
+      return ADMITTED;
+    }
+    if (result.ok) {
+      this.reservation = { id, signature, amount, model };
+      return ADMITTED;
+    }
+    if (result.reason === 'duplicate') throw new Error(`reservation id \`${id}\` was used twice`);
+    const budget = this.plan.budget(result.bucket.budget);
+    const left = Math.max(0, result.limitMicros - result.committedMicros - result.reservedMicros);
+    return {
+      ok: false,
+      refusal: {
+        code: 'budget_exhausted',
+        message:
+          `budget \`${result.bucket.budget}\` (bucket \`${result.bucket.bucket}\`, ${result.bucket.window}) cannot fit the worst case of ` +
+          `\`${model.name}\`, ${usd(amount)}: ${usd(left)} of ${usd(result.limitMicros)} left`,
+        rule: budget?.rule ?? `Budget/${result.bucket.budget}`,
+        retryAfterSec: secondsToWindowEnd(result.bucket.window, this.now),
+      },
+    };
+  }
+
+  /**
+   * Settles what the request cost, once: releases the reservation and commits the real cost (or releases it
+   * unspent when nothing reached the provider). Returns at once; the ledger write runs in the background.
+   */
+  finish(model: string | undefined, f: Omit<Finished, 'sent'> & { readonly sent: boolean }): void {
+    if (this.finished) return;
+    this.finished = true;
+    const held = this.reservation;
+    if (held === null) return;
+    this.reservation = null;
+    const tokens = settledTokens({ ...f, sent: f.sent && model === held.model.name });
+    const now = this.rt.clock();
+    if (tokens === null) {
+      this.rt.track(this.rt.ledger.release(held.id, now));
+      return;
+    }
+    const actual = costMicros(held.model.spec, tokens.inputTokens, tokens.outputTokens);
+    this.rt.track(
+      this.rt.ledger.settle(held.id, actual, now).then(async (result) => {
+        if (!result.ok) {
+          this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
+          return;
+        }
+        await this.rt.thresholds.check(this.plan, result.buckets);
+      }),
+    );
+  }
+
+  private keyOf(b: PlannedBudget): BucketKey {
+    return { budget: b.name, bucket: bucketOf(b.per, this.teamPlan.team, this.keyId), window: b.window, windowStart: this.rt.windowStart(b.window, this.now) };
+  }
+
+  private async takeLimits(
+    key: string,
+    limits: { readonly rpm?: number; readonly tpm?: number },
+    promptTokens: number,
+    maxTokens: number | undefined,
+    rule: string,
+    who: string,
+  ): Promise<Refusal | null> {
+    const limiter = this.rt.limiter;
+    if (limiter === undefined) return null;
+    const now = this.rt.clock();
+    try {
+      if (limits.rpm !== undefined) {
+        const r = await limiter.take(`${key}:rpm`, perMinute(limits.rpm), 1, now);
+        if (!r.ok) return limited(rule, `${who} is over its rate limit of ${limits.rpm} requests per minute`, r.retryAfterMs);
+      }
+      if (limits.tpm !== undefined) {
+        const cost = tokensOf(promptTokens, maxTokens);
+        const r = await limiter.take(`${key}:tpm`, perMinute(limits.tpm), cost, now);
+        if (!r.ok) return limited(rule, `${who} is over its rate limit of ${limits.tpm} tokens per minute (this request counts ${cost})`, r.retryAfterMs);
+      }
+    } catch (err) {
+      this.rt.log.error({ err, requestId: this.requestId }, 'cannot check a rate limit; admitting the request');
+    }
+    return null;
+  }
+
+  private async safely(work: Promise<unknown>, what: string): Promise<void> {
+    try {
+      await work;
+    } catch (err) {
+      this.rt.log.error({ err, requestId: this.requestId }, what);
+    }
+  }
+}
+
+function limited(rule: string, message: string, retryAfterMs: number): Refusal {
+  return { code: 'rate_limited', message, rule, retryAfterSec: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+}
