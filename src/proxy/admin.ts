@@ -1,7 +1,9 @@
 // Admin endpoints, behind the admin key (its SHA-256 in SWITCHYARD_ADMIN_KEY_SHA256):
 // GET /admin/policy (what is serving, the last reload error, provider credentials and circuits) and
-// POST /admin/decide (a request context in, the Decision out; nothing is forwarded).
+// POST /admin/decide (a request context in, the Decision out, on the spend the ledger holds now; nothing is
+// forwarded) and GET /admin/spend (the spend report of `switchyard spend`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { spendReport } from '../budget/spend.js';
 import { decide, type RequestContext } from '../engine/index.js';
 import { authenticateAdmin } from './auth.js';
 import type { ProxyCore } from './core.js';
@@ -60,6 +62,15 @@ export function registerAdmin(app: FastifyInstance, core: ProxyCore, env: Readon
   app.post('/admin/decide', { onRequest: guard }, async (req, reply) => {
     const parsed = contextFromBody(req.body);
     if (!parsed.ok) return refuse(reply, proxyError('invalid_request', parsed.message));
-    return decide(core.store.current().graph, parsed.ctx, core.budgets);
+    const snapshot = core.store.current();
+    const runtime = core.budgetRuntime;
+    const spent = runtime === undefined ? core.budgets : await runtime.stateFor(snapshot.policy, parsed.ctx.team, parsed.ctx.keyId);
+    return decide(snapshot.graph, parsed.ctx, spent);
+  });
+
+  app.get('/admin/spend', { onRequest: guard }, async (_req, reply) => {
+    const runtime = core.budgetRuntime;
+    if (runtime === undefined) return refuse(reply, proxyError('not_found', 'this proxy runs without a ledger, so it has no spend to report'));
+    return spendReport(core.store.current().policy, runtime.ledger, runtime.clock());
   });
 }

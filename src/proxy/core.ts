@@ -1,4 +1,5 @@
 // What every handler shares: the policy store, per-snapshot runtimes, upstream pools and circuit breakers.
+import type { BudgetRuntime } from '../budget/budget-runtime.js';
 import type { BudgetState } from '../engine/index.js';
 import type { CircuitBreakers } from './circuit.js';
 import type { ForwardDeps } from './failover.js';
@@ -11,7 +12,10 @@ export interface ProxyCore {
   readonly runtimes: RuntimeCache;
   readonly forward: ForwardDeps;
   readonly breakers: CircuitBreakers;
+  /** The fixed spend state decisions use when there is no budget runtime. */
   readonly budgets: BudgetState;
+  /** Ledger-backed budgets and rate limits; undefined: none (decisions use `budgets`). */
+  readonly budgetRuntime: BudgetRuntime | undefined;
   readonly onSettle: SettleHook | undefined;
   /** SHA-256 of the admin key; undefined disables the admin endpoints. */
   readonly adminHash: Buffer | undefined;

@@ -8,6 +8,8 @@ export interface ProxyError {
   readonly code: RequestErrorCode;
   readonly message: string;
   readonly rule?: string | undefined;
+  /** Seconds a client should wait before retrying: sent as `retry-after` (budget and rate-limit refusals). */
+  readonly retryAfter?: number | undefined;
 }
 
 export const proxyError = (code: RequestErrorCode, message: string, rule?: string): ProxyError => ({ code, message, rule });

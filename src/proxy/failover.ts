@@ -1,6 +1,7 @@
 // The candidate loop: try the decision's candidates in order until one answers, per the route's `fallback`.
 // A candidate is skipped (and the attempt list says why) when its provider speaks the other protocol, lacks its
-// credential, has an open circuit, or asked to be left alone (retry-after) for longer than the cap.
+// credential, has an open circuit, or asked to be left alone (retry-after) for longer than the cap, or when
+// the `admit` hook (budgets and rate limits) refuses it.
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Candidate } from '../engine/index.js';
@@ -36,6 +37,9 @@ export interface ForwardDeps {
   readonly retryAfterCapMs: number;
 }
 
+/** A candidate's admission by budgets and rate limits, just before it is sent. */
+export type AdmitResult = { readonly ok: true } | { readonly ok: false; readonly error: ProxyError };
+
 export interface ForwardInput {
   readonly request: ApiRequest;
   readonly route: string;
@@ -44,6 +48,8 @@ export interface ForwardInput {
   readonly failover: Failover;
   readonly clientHeaders: IncomingHttpHeaders;
   readonly signal: Cancel;
+  /** Called for each candidate about to be sent; a refusal skips it (absent: every candidate is admitted). */
+  readonly admit?: ((candidate: Candidate) => Promise<AdmitResult>) | undefined;
 }
 
 /** Upstream requests actually sent (skipped candidates do not count). */
@@ -74,6 +80,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   const limitedUntil = new Map<string, number>();
   let sent = 0;
   let last: FailureKind | undefined;
+  let refused: ProxyError | undefined;
   for (const c of input.candidates) {
     if (sent >= failover.maxAttempts) break;
     const skip = (note: string): void => void attempts.push({ model: c.model, provider: c.provider, result: 'skipped', note });
@@ -101,6 +108,19 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     if (admission === 'open') {
       skip('circuit open after repeated failures');
       continue;
+    }
+    if (input.admit !== undefined) {
+      const admitted = await input.admit(c);
+      if (!admitted.ok) {
+        if (admission === 'probe') deps.breakers.release(c.provider);
+        refused = soonest(refused, admitted.error);
+        skip(admitted.error.message);
+        continue;
+      }
+      if (signal.aborted) {
+        if (admission === 'probe') deps.breakers.release(c.provider);
+        return { kind: 'aborted', attempts };
+      }
     }
     let body = bodies.get(c.upstreamModel);
     if (body === undefined) {
@@ -149,5 +169,10 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       }
     }
   }
+  if (refused !== undefined && sent === 0) return { kind: 'error', error: { ...refused, message: `no candidate was admitted: ${summary(attempts)}` }, attempts };
   return { kind: 'error', error: finalError(input.route, attempts, last, protocol), attempts };
 }
+
+/** Of two refusals, the one a client can retry sooner (its code, rule and `retry-after` answer the request). */
+const soonest = (a: ProxyError | undefined, b: ProxyError): ProxyError =>
+  a === undefined || (b.retryAfter ?? Infinity) < (a.retryAfter ?? Infinity) ? b : a;

@@ -3,15 +3,18 @@
 // policy version it started with, whatever reloads happen meanwhile.
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { retryAfterOfRule } from '../budget/budget-plan.js';
+import type { RequestBudget } from '../budget/request-budget.js';
 import { decide } from '../engine/index.js';
 import { authenticate } from './auth.js';
+import { admitHook, finishBudget, refusalError } from './budget-hooks.js';
 import { Cancel } from './cancel.js';
 import { buildContext, withStickyHeader } from './context.js';
 import type { ProxyCore } from './core.js';
 import { errorBody, proxyError, statusOf, type ProxyError } from './errors.js';
 import { forward, sentCount } from './failover.js';
-import { parseApiRequest, usageOf, type Protocol } from './protocol.js';
-import { emptyDraft, settler, type SettleOutcome } from './settle.js';
+import { answerTextChars, parseApiRequest, usageOf, type Protocol } from './protocol.js';
+import { emptyDraft, settler, type SettleHook, type SettleOutcome } from './settle.js';
 import { relayStream } from './sse.js';
 import { describeError, type UpstreamHeaders } from './upstream.js';
 
@@ -46,10 +49,20 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     'x-switchyard-policy-version': snapshot.version,
   };
   const draft = emptyDraft();
-  const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, core.onSettle, req.log);
+  let budget: RequestBudget | null = null;
+  // Budgets settle at the same exactly-once point as the usage hook, before it.
+  const hook: SettleHook | undefined =
+    core.budgetRuntime === undefined
+      ? core.onSettle
+      : (record) => {
+          if (budget !== null) finishBudget(budget, record);
+          core.onSettle?.(record);
+        };
+  const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, hook, req.log);
 
   const refuse = (e: ProxyError, outcome: SettleOutcome): void => {
     const status = statusOf(e.code);
+    if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
     void reply.code(status).headers(ours).send(errorBody(protocol, e));
     settle(outcome, status, undefined, e.code);
   };
@@ -64,12 +77,18 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   draft.requestedModel = request.model;
   draft.stream = request.stream;
 
+  if (core.budgetRuntime !== undefined) budget = core.budgetRuntime.begin(snapshot.policy, auth.key.team, auth.key.keyId, requestId);
+  if (budget !== null && budget.hasTeamLimits) {
+    const limited = await budget.takeTeamLimits(request.promptTokens, request.maxTokens);
+    if (limited !== null) return refuse(refusalError(limited), 'denied');
+  }
+  const spent = budget !== null && budget.hasBudgets ? await budget.state() : core.budgets;
   let ctx = buildContext(snapshot.policy, auth.key, request, req.headers, requestId);
-  let decision = decide(snapshot.graph, ctx, core.budgets);
+  let decision = decide(snapshot.graph, ctx, spent);
   const stickyHeader = decision.route === undefined ? undefined : rt.stickyHeaders.get(decision.route);
   if (stickyHeader !== undefined) {
     ctx = withStickyHeader(ctx, req.headers, stickyHeader);
-    decision = decide(snapshot.graph, ctx, core.budgets);
+    decision = decide(snapshot.graph, ctx, spent);
   }
   draft.context = ctx;
   draft.route = decision.route;
@@ -77,7 +96,9 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   ours['x-switchyard-attempts'] = '0';
   if (decision.outcome === 'deny' || decision.route === undefined) {
     const d = decision.deny ?? { code: 'no_route', message: 'no route decided the request' };
-    return refuse(proxyError(d.code, d.message, d.rule), 'denied');
+    const e = proxyError(d.code, d.message, d.rule);
+    if (d.code === 'budget_exhausted') return refuse({ ...e, retryAfter: retryAfterOfRule(snapshot.policy, d.rule, budget?.now ?? Date.now()) }, 'denied');
+    return refuse(e, 'denied');
   }
   draft.candidates = decision.candidates;
 
@@ -86,6 +107,8 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   raw.once('close', () => {
     if (!raw.writableFinished) controller.abort();
   });
+  // The budget reads above wait on the ledger: a client may have left meanwhile, before anyone listened.
+  if (budget !== null && (raw.destroyed || req.raw.socket.destroyed)) controller.abort();
   const out = await forward(core.forward, {
     request,
     route: decision.route,
@@ -95,6 +118,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     failover: rt.failover.get(decision.route)!,
     clientHeaders: req.headers,
     signal: controller,
+    admit: budget === null || !budget.hasBudgets ? undefined : admitHook(budget, snapshot.policy, ctx.promptTokens ?? 0, ctx.maxTokens),
   });
   draft.attempts = out.attempts;
   ours['x-switchyard-attempts'] = String(sentCount(out.attempts));
@@ -108,12 +132,14 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       if (!raw.destroyed) raw.destroy();
       return settle('aborted', 499, undefined, undefined);
     case 'error':
-      return refuse(out.error, 'failed');
+      // No candidate admitted by budgets or rate limits is the policy saying no, not a provider failing.
+      return refuse(out.error, out.error.code === 'budget_exhausted' || out.error.code === 'rate_limited' ? 'denied' : 'failed');
     case 'answer': {
       const { status, body } = out.result;
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
-      const usage = status < 300 ? usageOf(protocol, parseJson(body)) : undefined;
+      const answer = status < 300 ? parseJson(body) : undefined;
+      const usage = answer === undefined ? undefined : usageOf(protocol, answer);
       // Written directly: the answer is complete and its headers are ours to choose, so fastify's send
       // pipeline (hooks, serialisation, header checks) would only add cost.
       reply.hijack();
@@ -121,7 +147,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       if (core.lifecycle.draining) head.connection = 'close';
       raw.writeHead(status, head);
       raw.end(body);
-      return settle(status < 300 ? 'completed' : 'upstream_status', status, usage, undefined);
+      return settle(status < 300 ? 'completed' : 'upstream_status', status, usage, undefined, answerTextChars(protocol, answer));
     }
     case 'stream': {
       const { status, first, rest } = out.result;
@@ -146,7 +172,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       // Started before the server began closing: end the kept-alive connection so the drain can finish.
       if (core.lifecycle.draining) raw.socket?.end();
       const finalStatus = relayed.outcome === 'aborted' ? 499 : status;
-      return settle(relayed.outcome, finalStatus, relayed.usage, relayed.outcome === 'cut' ? 'upstream_error' : undefined);
+      return settle(relayed.outcome, finalStatus, relayed.usage, relayed.outcome === 'cut' ? 'upstream_error' : undefined, relayed.outputChars);
     }
     default: {
       const unknown: never = out;

@@ -80,3 +80,31 @@ export function usageOf(protocol: Protocol, answer: unknown): Usage | undefined 
     ? { inputTokens: count(u.prompt_tokens), outputTokens: count(u.completion_tokens) }
     : { inputTokens: count(u.input_tokens), outputTokens: count(u.output_tokens) };
 }
+
+const textOf = (v: unknown): number => (typeof v === 'string' ? v.length : 0);
+
+/**
+ * Characters of answer text in a non-streaming answer (OpenAI `choices[].message.content` and tool-call
+ * arguments; Anthropic `content[].text`): what it is billed by when the provider reported no usage.
+ */
+export function answerTextChars(protocol: Protocol, answer: unknown): number {
+  if (!isObject(answer)) return 0;
+  let n = 0;
+  if (protocol === 'openai') {
+    for (const choice of Array.isArray(answer.choices) ? answer.choices : []) {
+      const message = isObject(choice) ? choice.message : undefined;
+      if (!isObject(message)) continue;
+      n += textOf(message.content);
+      for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
+        if (isObject(call) && isObject(call.function)) n += textOf(call.function.arguments);
+      }
+    }
+    return n;
+  }
+  for (const block of Array.isArray(answer.content) ? answer.content : []) {
+    if (!isObject(block)) continue;
+    n += textOf(block.text) + textOf(block.thinking);
+    if (block.input !== undefined) n += JSON.stringify(block.input).length;
+  }
+  return n;
+}

@@ -1,6 +1,7 @@
 // The proxy's HTTP server: fastify routes, limits and timeouts, the error shape for everything that goes
 // wrong before a handler runs (body too large, bad JSON, unknown path), and the shared upstream state.
 import { randomUUID } from 'node:crypto';
+import type { BudgetRuntime } from '../budget/budget-runtime.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { NO_SPEND, type BudgetState } from '../engine/index.js';
 import { authenticate, parseAdminHash } from './auth.js';
@@ -43,8 +44,14 @@ export interface ServerOptions {
   /** Longest `retry-after` honoured before retrying the same provider (default 2000 ms). */
   readonly retryAfterCapMs?: number;
   readonly pools?: PoolOptions;
-  /** Spend state for budget decisions; default: nothing spent. */
+  /** Spend state for budget decisions when there is no `budgetRuntime`; default: nothing spent. */
   readonly budgets?: BudgetState;
+  /**
+   * Budgets against a ledger: spend read before deciding, reservations before forwarding, settlement after,
+   * rate limits, `/admin/spend`. The caller owns it (closes it after the server); closing the server waits for
+   * its settlements in flight.
+   */
+  readonly budgetRuntime?: BudgetRuntime;
   /** Called exactly once per API request with what happened (usage, attempts, outcome). */
   readonly onSettle?: SettleHook;
 }
@@ -75,6 +82,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     forward: { pools, breakers, env, retryAfterCapMs: options.retryAfterCapMs ?? 2_000 },
     breakers,
     budgets: options.budgets ?? NO_SPEND,
+    budgetRuntime: options.budgetRuntime,
     onSettle: options.onSettle,
     adminHash: admin.hash,
     lifecycle: { draining: false },
@@ -133,6 +141,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   });
   app.addHook('onClose', async () => {
     await pools.close();
+    await options.budgetRuntime?.drain();
   });
   return app;
 }

@@ -29,6 +29,8 @@ export interface SettleRecord {
   readonly candidates: readonly Candidate[];
   /** What the provider reported; undefined when it reported nothing (or nothing was sent). */
   readonly usage: Usage | undefined;
+  /** Characters of answer text the client received (0 for none): what output is estimated from without usage. */
+  readonly outputChars: number;
   readonly attempts: readonly AttemptRecord[];
   readonly outcome: SettleOutcome;
   /** HTTP status the client got (499: the client went away first). */
@@ -77,13 +79,13 @@ export function settler(
   draft: SettleDraft,
   hook: SettleHook | undefined,
   log: SettleLog,
-): (outcome: SettleOutcome, status: number, usage: Usage | undefined, errorCode: RequestErrorCode | undefined) => void {
+): (outcome: SettleOutcome, status: number, usage: Usage | undefined, errorCode: RequestErrorCode | undefined, outputChars?: number) => void {
   let done = false;
-  return (outcome, status, usage, errorCode) => {
+  return (outcome, status, usage, errorCode, outputChars = 0) => {
     if (done) return;
     done = true;
     const latencyMs = Math.round((performance.now() - base.started) * 1000) / 1000;
-    const record: SettleRecord = { requestId: base.requestId, protocol: base.protocol, policyVersion: base.policyVersion, ...draft, usage, outcome, status, errorCode, latencyMs };
+    const record: SettleRecord = { requestId: base.requestId, protocol: base.protocol, policyVersion: base.policyVersion, ...draft, usage, outputChars, outcome, status, errorCode, latencyMs };
     // The request's logger already carries its id (`reqId`).
     const failures = record.attempts.filter((a) => a.result === 'failed' || a.result === 'skipped');
     log.info(

@@ -10,6 +10,20 @@ import type { Protocol, Usage } from './protocol.js';
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
+/**
+ * String fields that carry answer text in stream events: OpenAI `content`, `refusal` and tool-call `arguments`
+ * deltas; Anthropic `text`, `thinking` and `partial_json` deltas. Escapes count as written (slightly over).
+ */
+const TEXT_FIELD = /"(?:content|text|partial_json|arguments|thinking|refusal)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+
+/** Characters of answer text in whole events, without parsing them: what a cut stream is billed by when the provider sent no usage. */
+export function eventTextChars(events: string): number {
+  let n = 0;
+  TEXT_FIELD.lastIndex = 0;
+  for (let m = TEXT_FIELD.exec(events); m !== null; m = TEXT_FIELD.exec(events)) n += m[1]!.length;
+  return n;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 
@@ -23,6 +37,8 @@ export class SseScanner {
   terminal = false;
   /** The provider itself sent an error event. */
   upstreamError = false;
+  /** Characters of answer text in the events forwarded so far. */
+  outputChars = 0;
 
   constructor(
     private readonly protocol: Protocol,
@@ -50,14 +66,19 @@ export class SseScanner {
     }
     const complete = text.slice(0, end + 2);
     this.tail = text.slice(end + 2);
-    return this.inspect(complete);
+    return this.counted(this.inspect(complete));
   }
 
   /** What is left when the upstream ends (an unterminated event, passed on as it is). */
   flush(): string {
     const rest = this.tail + this.decoder.end();
     this.tail = '';
-    return rest === '' ? '' : this.inspect(rest.endsWith('\n\n') ? rest : `${rest}\n\n`);
+    return rest === '' ? '' : this.counted(this.inspect(rest.endsWith('\n\n') ? rest : `${rest}\n\n`));
+  }
+
+  private counted(events: string): string {
+    this.outputChars += eventTextChars(events);
+    return events;
   }
 
   private inspect(complete: string): string {
@@ -135,6 +156,8 @@ export interface RelayInput {
 export interface RelayResult {
   readonly outcome: 'completed' | 'cut' | 'aborted';
   readonly usage: Usage | undefined;
+  /** Characters of answer text forwarded to the client. */
+  readonly outputChars: number;
   readonly note?: string;
 }
 
@@ -158,29 +181,29 @@ export async function relayStream(input: RelayInput): Promise<RelayResult> {
       const message = `the stream from provider \`${input.provider}\` broke after it started: ${note}`;
       out.end(streamErrorEvent(input.protocol, proxyError('upstream_error', message)));
     }
-    return { outcome: 'cut', usage: scanner.usage, note };
+    return { outcome: 'cut', usage: scanner.usage, outputChars: scanner.outputChars, note };
   };
   let chunk = input.first;
   try {
     for (;;) {
       const text = scanner.push(chunk);
       if (text !== '' && !out.write(text)) await drained(out);
-      if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage };
+      if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage, outputChars: scanner.outputChars };
       const next = await input.rest.next();
       if (next.done === true) break;
       chunk = next.value;
     }
   } catch (err) {
-    if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage };
+    if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage, outputChars: scanner.outputChars };
     return cut(input.describe(err));
   }
   const rest = scanner.flush();
   if (rest !== '') out.write(rest);
   if (scanner.upstreamError) {
     out.end();
-    return { outcome: 'cut', usage: scanner.usage, note: 'the provider sent an error event' };
+    return { outcome: 'cut', usage: scanner.usage, outputChars: scanner.outputChars, note: 'the provider sent an error event' };
   }
   if (!scanner.terminal) return cut('the stream ended before its final event');
   out.end();
-  return { outcome: 'completed', usage: scanner.usage };
+  return { outcome: 'completed', usage: scanner.usage, outputChars: scanner.outputChars };
 }
