@@ -6,6 +6,7 @@ import { explainCommand } from './explain.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
 import { simulateUpstreamCommand } from './simulate-upstream.js';
+import { spendCommand } from './spend.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
@@ -17,5 +18,6 @@ export const COMMANDS: readonly Command[] = [
   diffCommand,
   serveCommand,
   keysCommand,
+  spendCommand,
   simulateUpstreamCommand,
 ];

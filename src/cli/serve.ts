@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { BudgetRuntime } from '../budget/budget-runtime.js';
+import { openLedger, openRateLimiter, parseLedgerUrl, redact } from '../budget/open.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { displayPath } from '../policy/read-files.js';
 import { parseAdminHash } from '../proxy/auth.js';
@@ -14,18 +16,24 @@ import { providersLackingCredentials } from '../proxy/runtime.js';
 import { buildServer } from '../proxy/server.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 
-const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--no-watch]
+export const DEFAULT_LEDGER = 'sqlite:./switchyard.db';
+
+const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--no-watch]
 
 Runs the proxy on the policy in dir (default: policies): OpenAI-compatible POST /v1/chat/completions,
 Anthropic-compatible POST /v1/messages (streaming and not), GET /v1/models, GET /healthz, GET /readyz, and
-the admin endpoints GET /admin/policy and POST /admin/decide. Every request is decided by the policy and
-forwarded with failover to the providers' base URLs, with their keys from the environment variables the
-Provider documents name. The directory is watched: a valid change is activated, an invalid one is logged
-and the last good version keeps serving; SIGHUP reloads at once. See docs/proxy.md.
+the admin endpoints GET /admin/policy, POST /admin/decide and GET /admin/spend. Every request is decided by
+the policy and forwarded with failover to the providers' base URLs, with their keys from the environment
+variables the Provider documents name. Budgets reserve each request's worst case in the ledger before it is
+forwarded and settle its real cost after; rate limits are kept there too. The directory is watched: a valid
+change is activated, an invalid one is logged and the last good version keeps serving; SIGHUP reloads at
+once. See docs/proxy.md and docs/budgets.md.
 
 Options:
   --host HOST   address to bind (default: $HOST, else 127.0.0.1)
   --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)
+  --ledger URL  spend ledger and rate limits: sqlite:<path>, sqlite::memory: or redis://host:port
+                (default: $SWITCHYARD_LEDGER, else ${DEFAULT_LEDGER}, a file in the working directory)
   --no-watch    do not watch the directory (SIGHUP still reloads)
   -h, --help    show this help
 
@@ -35,7 +43,8 @@ Environment:
 
 The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
-Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error or the address cannot be bound.
+Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger cannot be opened or the
+address cannot be bound.
 `;
 
 interface Args {
@@ -43,6 +52,7 @@ interface Args {
   readonly host: string;
   readonly port: number;
   readonly watch: boolean;
+  readonly ledger: string;
 }
 
 function parse(argv: readonly string[], env: CliIO['env']): Args {
@@ -50,7 +60,7 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { host: { type: 'string' }, port: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+      options: { host: { type: 'string' }, port: { type: 'string' }, ledger: { type: 'string' }, 'no-watch': { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });
@@ -63,13 +73,15 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`the port must be an integer from 0 to 65535, got \`${portText}\``);
   const host = parsed.values.host ?? env.HOST ?? '127.0.0.1';
-  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true };
+  const ledger = parsed.values.ledger ?? env.SWITCHYARD_LEDGER ?? DEFAULT_LEDGER;
+  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger };
 }
 
 export interface RunningProxy {
   readonly url: string;
   readonly store: PolicyStore;
   readonly app: FastifyInstance;
+  readonly budgets: BudgetRuntime;
 }
 
 /** Serves until `stop` aborts; separated from process signals so tests can drive it. */
@@ -93,6 +105,11 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     io.stderr(`switchyard serve: \`${args.dir}\` is not a directory\n`);
     return EXIT.usage;
   }
+  const ledgerTarget = parseLedgerUrl(args.ledger, { cwd: io.cwd });
+  if (!ledgerTarget.ok) {
+    io.stderr(`switchyard serve: ${ledgerTarget.error}\n`);
+    return EXIT.usage;
+  }
   const logger = createProxyLogger(io.env.LOG_LEVEL);
   const opened = await openPolicyStore(abs, { watch: args.watch, logger, env: io.env, cwd: io.cwd });
   if (!opened.ok) {
@@ -101,12 +118,19 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     return EXIT.failure;
   }
   const store = opened.store;
-  const app = buildServer(store, { logger, env: io.env });
+  const budgets = await openBudgets(args.ledger, io, logger);
+  if (!budgets.ok) {
+    await store.close();
+    io.stderr(`switchyard serve: ${budgets.error}\n`);
+    return EXIT.usage;
+  }
+  const app = buildServer(store, { logger, env: io.env, budgetRuntime: budgets.value });
   try {
     await app.listen({ host: args.host, port: args.port });
   } catch (err) {
     await store.close();
     await app.close();
+    await budgets.value.close();
     const code = (err as { code?: unknown }).code;
     const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
     io.stderr(`switchyard serve: cannot listen on \`${args.host}:${args.port}\`: ${why}\n`);
@@ -122,21 +146,39 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     `listening on ${url}`,
     `  openai     POST ${url}/v1/chat/completions`,
     `  anthropic  POST ${url}/v1/messages`,
-    `  admin      ${admin.hash === undefined ? 'disabled (set SWITCHYARD_ADMIN_KEY_SHA256)' : `${url}/admin/policy, ${url}/admin/decide`}`,
+    `  admin      ${admin.hash === undefined ? 'disabled (set SWITCHYARD_ADMIN_KEY_SHA256)' : `${url}/admin/policy, ${url}/admin/decide, ${url}/admin/spend`}`,
+    `ledger ${ledgerTarget.value.kind === 'sqlite' ? `sqlite:${ledgerTarget.value.path}` : redact(args.ledger)} (budgets and rate limits)`,
     missing.length === 0
       ? 'every provider has its credential'
       : `providers without credentials (their candidates are skipped): ${missing.map((m) => `${m.provider} (\`${m.env}\`)`).join(', ')}`,
   ];
   io.stderr(`${lines.join('\n')}\n`);
   logger.info({ url, policyVersion: snapshot.version, missingCredentials: missing }, 'listening');
-  onReady?.({ url, store, app });
+  onReady?.({ url, store, app, budgets: budgets.value });
 
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   logger.info({}, 'draining in-flight requests');
   await app.close();
+  await budgets.value.close();
   await store.close();
   io.stderr('switchyard serve: stopped\n');
   return EXIT.ok;
+}
+
+/** The ledger and the rate limiter behind one URL, as the budget runtime the server uses. */
+async function openBudgets(
+  url: string,
+  io: CliIO,
+  logger: ReturnType<typeof createProxyLogger>,
+): Promise<{ ok: true; value: BudgetRuntime } | { ok: false; error: string }> {
+  const ledger = await openLedger(url, { cwd: io.cwd });
+  if (!ledger.ok) return ledger;
+  const limiter = await openRateLimiter(url, { cwd: io.cwd });
+  if (!limiter.ok) {
+    await ledger.value.close();
+    return limiter;
+  }
+  return { ok: true, value: new BudgetRuntime({ ledger: ledger.value, limiter: limiter.value, log: logger }) };
 }
 
 export const serveCommand: Command = {
