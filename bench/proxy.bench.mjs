@@ -56,7 +56,11 @@ async function startAll() {
     cpSync(join(root, 'policies'), procs.policyDir, { recursive: true });
     // BENCH_SWITCHYARD_NODE_FLAGS (e.g. `--max-semi-space-size=4`) compares runtime flags; none by default.
     const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    procs.switchyard = await startChild('switchyard', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.policyDir, '--port', '0'], {
+    // The default ledger, a SQLite file (WAL): every request reserves its worst-case cost and settles after.
+    // It lives outside the watched directory, as `npm start`'s ./switchyard.db does.
+    procs.ledgerDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-ledger-'));
+    const ledger = `sqlite:${join(procs.ledgerDir, 'switchyard.db')}`;
+    procs.switchyard = await startChild('switchyard', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.policyDir, '--port', '0', '--ledger', ledger], {
       env: { ...providerEnv(upstream), NODE_ENV: 'production' },
       quietStdout: true,
     });
@@ -78,7 +82,7 @@ async function startAll() {
 
 async function stopAll(procs) {
   await Promise.all([procs.switchyard, procs.portkey, procs.bare, procs.mock, procs.node].map(stopChild));
-  if (procs.policyDir) rmSync(procs.policyDir, { recursive: true, force: true });
+  for (const dir of [procs.policyDir, procs.ledgerDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 function targetsOf(procs) {

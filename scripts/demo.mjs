@@ -118,7 +118,8 @@ async function main() {
   // A fresh admin key per run: only its hash goes to the proxy, as in a real deployment.
   const adminKey = `sy-demo-admin-${randomBytes(12).toString('hex')}`;
   const sim = await start('simulator', ['simulate-upstream', '--port', '0'], {});
-  const proxy = await start('proxy    ', ['serve', policies, '--port', flags.port], {
+  // Spend of a demo session lives in memory: nothing is left behind in the working directory.
+  const proxy = await start('proxy    ', ['serve', policies, '--port', flags.port, '--ledger', 'sqlite::memory:'], {
     ...simulatorEnv(sim),
     SWITCHYARD_ADMIN_KEY_SHA256: createHash('sha256').update(adminKey).digest('hex'),
   });

@@ -30,7 +30,7 @@ afterEach(async () => {
 function serve(dir: string, env: Record<string, string>): Promise<{ url: string; exit: Promise<number | null> }> {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, 'serve', dir, '--no-watch', '--port', '0'], {
+    const proc = spawn(process.execPath, [CLI, 'serve', dir, '--no-watch', '--port', '0', '--ledger', 'sqlite::memory:'], {
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
