@@ -5,19 +5,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { costMicros } from '../../src/budget/money.js';
 import { chat, closeSims, post, resetSims, startSims, type Sims } from './fixture.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { committedOf, dayBucket, EDGE_KEY, EDGE_LIMIT_MICROS, ledgerDir, PROMPT, PROMPT_TOKENS, startBudgetProxy, type BudgetProxy } from './budget-fixture.js';
 
 const REQUESTS = 200;
 const MAX_TOKENS = 8;
 
 let sims: Sims;
+let redis: RedisServer | undefined;
 const scratch = ledgerDir();
 
 beforeAll(async () => {
   sims = await startSims();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await closeSims(sims);
+  await redis?.stop();
   scratch.cleanup();
 });
 beforeEach(() => resetSims(sims));
@@ -29,7 +33,11 @@ interface Backend {
 }
 
 let files = 0;
-const BACKENDS: Backend[] = [{ name: 'sqlite', url: () => `sqlite:${join(scratch.dir, `edge-${files++}.db`)}` }];
+const BACKENDS: Backend[] = [
+  { name: 'sqlite', url: () => `sqlite:${join(scratch.dir, `edge-${files++}.db`)}` },
+  // A namespace of its own on the file's redis-server is a fresh, empty store.
+  { name: 'redis', url: () => `${redis?.url ?? 'redis://unstarted'}/0?namespace=edge-${files++}` },
+];
 
 /** Fires `count` requests at once, spread over the proxies; returns each status and body. */
 async function burst(proxies: readonly BudgetProxy[], count: number): Promise<{ status: number; body: unknown; retryAfter: string | null }[]> {
