@@ -216,14 +216,16 @@ export interface RedisConnectOptions {
  * outcome is unknown (a settle can be retried safely: it is once-only).
  */
 export async function connectRedis(url: string, scripts: readonly LuaScript[], options: RedisConnectOptions = {}): Promise<Redis> {
+  let ready = false;
   const config: RedisOptions = {
     lazyConnect: true,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     commandTimeout: options.commandTimeoutMs ?? 5_000,
-    // Fail the first connection fast; reconnect later ones with a short back-off.
-    retryStrategy: (times) => (times > 20 ? null : Math.min(times * 50, 1_000)),
+    // The first connection fails fast (opening reports it); once up, a lost connection is retried for as long as
+    // it takes (a Redis restart must not leave a long-running proxy without its ledger), backing off to 1 s.
+    retryStrategy: (times) => (ready ? Math.min(times * 50, 1_000) : null),
   };
   const redis = new Redis(url, config);
   // Errors reach callers through their commands; without a listener ioredis would print each reconnect attempt.
@@ -234,6 +236,7 @@ export async function connectRedis(url: string, scripts: readonly LuaScript[], o
   try {
     await redis.connect();
     for (const s of scripts) await redis.script('LOAD', s.lua);
+    ready = true;
   } catch (err) {
     redis.disconnect();
     // "Connection is closed" says less than the socket's own error (refused, unknown host, timeout).

@@ -116,6 +116,32 @@ describe('redis ledger keys', () => {
   });
 });
 
+describe('redis ledger connection', () => {
+  it('fails while the server is down, then carries on when it is back, with every settlement it acknowledged', async () => {
+    const first = await startRedisServer();
+    const ledger = await openRedisLedger(first.url, { namespace: 'restart' });
+    let restarted: RedisServer | undefined;
+    try {
+      const team = charge('team', 10_000);
+      expect(await ledger.reserve({ id: 'before', charges: [team], amountMicros: 100, ttlMs: 60_000, now: T0 })).toEqual({ ok: true });
+      expect(await ledger.settle('before', 70, T0)).toMatchObject({ ok: true });
+      await first.kill();
+      // A transport failure is an exception, promptly: no answer is made up and nothing waits forever.
+      await expect(ledger.reserve({ id: 'during', charges: [team], amountMicros: 100, ttlMs: 60_000, now: T0 })).rejects.toThrow();
+      restarted = await startRedisServer({ dir: first.dir, port: first.port });
+      await expect
+        .poll(() => ledger.usage([team]).then((u) => u[0]?.committedMicros, () => undefined), { timeout: 10_000, interval: 50 })
+        .toBe(70);
+      expect(await ledger.settle('before', 70, T0)).toEqual({ ok: false, reason: 'already-settled' });
+      expect(await ledger.reserve({ id: 'after', charges: [team], amountMicros: 100, ttlMs: 60_000, now: T0 })).toEqual({ ok: true });
+    } finally {
+      await ledger.close();
+      await restarted?.stop();
+      await first.stop();
+    }
+  });
+});
+
 describe('redis ledger urls', () => {
   it('opens the ledger and rate limiter of a `--ledger` url, the namespace taken from its query', async () => {
     const ledger = await openLedger(`${server.url}/0?namespace=via-url`);

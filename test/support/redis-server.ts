@@ -22,6 +22,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Reuse this data directory (a restart after `kill`); it is then never removed by `stop`. */
   readonly dir?: string;
+  /** Listen on this port (a restart where clients reconnect) instead of a free one. */
+  readonly port?: number;
 }
 
 function assertInstalled(): void {
@@ -80,8 +82,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
   let lastError: unknown;
   // Another process may take the probed port before redis-server binds it: try a few.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
+    const port = options.port ?? (await freePort());
     let started: Awaited<ReturnType<typeof launch>>;
     try {
       started = await launch(dir, port);
