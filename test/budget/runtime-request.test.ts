@@ -153,6 +153,25 @@ describe('a request budget', () => {
     ]);
   });
 
+  it('releases, from a timer, reservations a stopped process left once their TTL has passed', async () => {
+    const ledger = openSqliteLedger(':memory:');
+    const crashed = new BudgetRuntime({ ledger, clock: () => T, expireEveryMs: 0, reservationTtlMs: 60_000 });
+    expect(await crashed.begin(policy, 'web', 'k1', 'lost')!.admit(small, 100, 100)).toEqual({ ok: true });
+    const logged: Logged[] = [];
+    const survivor = new BudgetRuntime({
+      ledger,
+      clock: () => T + 60_001,
+      expireEveryMs: 5,
+      log: { warn: (_o, msg) => logged.push({ level: 'warn', msg }), error: (_o, msg) => logged.push({ level: 'error', msg }) },
+    });
+    opened.push(survivor);
+    const deadline = Date.now() + 5_000;
+    while (logged.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(logged).toEqual([{ level: 'warn', msg: 'released 1 reservation(s) left by a process that stopped' }]);
+    const [day] = await ledger.usage([key('web-day', 'web', 'day')]);
+    expect(day!.reservedMicros).toBe(0);
+  });
+
   it('has nothing to do for a team without budgets or rate limits', () => {
     const other = buildPolicy({ providers: [provider('p1')], models: [model('small', 'p1')], teams: [team('web', ['internal'])], routes: [route('all', { targets: [{ model: 'small' }] })] });
     expect(runtime().begin(other, 'web', 'k1', 'r1')).toBeNull();
