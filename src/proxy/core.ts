@@ -6,6 +6,7 @@ import type { ForwardDeps } from './failover.js';
 import type { PolicyStore } from './policy-snapshot.js';
 import type { RuntimeCache } from './runtime.js';
 import type { SettleHook } from './settle.js';
+import type { ProxyTelemetry } from '../telemetry/index.js';
 
 export interface ProxyCore {
   readonly store: PolicyStore;
@@ -17,6 +18,8 @@ export interface ProxyCore {
   /** Ledger-backed budgets and rate limits; undefined: none (decisions use `budgets`). */
   readonly budgetRuntime: BudgetRuntime | undefined;
   readonly onSettle: SettleHook | undefined;
+  /** Spans, metrics and the audit log: each request's `begin`. */
+  readonly telemetry: ProxyTelemetry;
   /** SHA-256 of the admin key; undefined disables the admin endpoints. */
   readonly adminHash: Buffer | undefined;
   /** Set when the server starts closing: answers then end their connection so the drain can finish. */

@@ -10,7 +10,7 @@ import type { CircuitBreakers } from './circuit.js';
 import { proxyError, type ProxyError } from './errors.js';
 import type { UpstreamPools } from './pools.js';
 import { upstreamBody, type ApiRequest } from './protocol.js';
-import type { Failover, SnapshotRuntime } from './runtime.js';
+import type { Failover, SnapshotRuntime, Upstream } from './runtime.js';
 import { attempt, type AttemptResult, type FailureKind } from './upstream.js';
 
 export interface AttemptRecord {
@@ -40,6 +40,12 @@ export interface ForwardDeps {
 /** A candidate's admission by budgets and rate limits, just before it is sent. */
 export type AdmitResult = { readonly ok: true } | { readonly ok: false; readonly error: ProxyError };
 
+/** Telemetry's view of one attempt: the trace context to send, and the result (a stream may come back wrapped). */
+export interface AttemptObserver {
+  readonly traceparent: string | undefined;
+  result(r: AttemptResult): AttemptResult;
+}
+
 export interface ForwardInput {
   readonly request: ApiRequest;
   readonly route: string;
@@ -50,6 +56,8 @@ export interface ForwardInput {
   readonly signal: Cancel;
   /** Called for each candidate about to be sent; a refusal skips it (absent: every candidate is admitted). */
   readonly admit?: ((candidate: Candidate) => Promise<AdmitResult>) | undefined;
+  /** Called for each candidate as it is sent (tracing, content capture); absent: attempts are not observed. */
+  readonly observe?: ((candidate: Candidate, upstream: Upstream) => AttemptObserver) | undefined;
 }
 
 /** Upstream requests actually sent (skipped candidates do not count). */
@@ -129,7 +137,8 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     }
     sent += 1;
     const started = performance.now();
-    const r = await attempt(deps.pools, {
+    const observer = input.observe?.(c, upstream);
+    const sentResult = await attempt(deps.pools, {
       upstream,
       protocol,
       credential,
@@ -138,7 +147,9 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       clientHeaders: input.clientHeaders,
       failoverStatus: failover.onStatus,
       signal,
+      traceparent: observer?.traceparent,
     });
+    const r = observer === undefined ? sentResult : observer.result(sentResult);
     const ms = Math.round((performance.now() - started) * 100) / 100;
     switch (r.kind) {
       case 'aborted':

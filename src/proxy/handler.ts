@@ -49,15 +49,14 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     'x-switchyard-policy-version': snapshot.version,
   };
   const draft = emptyDraft();
+  const tel = core.telemetry.begin(snapshot, protocol, req.headers);
   let budget: RequestBudget | null = null;
-  // Budgets settle at the same exactly-once point as the usage hook, before it.
-  const hook: SettleHook | undefined =
-    core.budgetRuntime === undefined
-      ? core.onSettle
-      : (record) => {
-          if (budget !== null) finishBudget(budget, record);
-          core.onSettle?.(record);
-        };
+  // Budgets settle at the same exactly-once point as the usage hook, before it; then spans, metrics and audit.
+  const hook: SettleHook = (record) => {
+    if (budget !== null) finishBudget(budget, record);
+    tel.settled(record);
+    core.onSettle?.(record);
+  };
   const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, hook, req.log);
 
   const refuse = (e: ProxyError, outcome: SettleOutcome): void => {
@@ -92,6 +91,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   }
   draft.context = ctx;
   draft.route = decision.route;
+  tel.decided(decision, request.body);
   if (decision.route !== undefined) ours['x-switchyard-route'] = decision.route;
   ours['x-switchyard-attempts'] = '0';
   if (decision.outcome === 'deny' || decision.route === undefined) {
@@ -119,6 +119,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     clientHeaders: req.headers,
     signal: controller,
     admit: budget === null || !budget.hasBudgets ? undefined : admitHook(budget, snapshot.policy, ctx.promptTokens ?? 0, ctx.maxTokens),
+    observe: tel.observe,
   });
   draft.attempts = out.attempts;
   ours['x-switchyard-attempts'] = String(sentCount(out.attempts));

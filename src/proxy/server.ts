@@ -16,6 +16,9 @@ import type { PolicyStore } from './policy-snapshot.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, RuntimeCache, type UpstreamTimeouts } from './runtime.js';
 import type { SettleHook } from './settle.js';
+import { ProxyTelemetry, type AuditLog } from '../telemetry/index.js';
+import { registerMetricsEndpoint, type MetricsAccess } from '../telemetry/endpoint.js';
+import { ProxyMetrics } from '../telemetry/metrics.js';
 
 export interface ServerLimits {
   /** Largest request body in bytes (default 4 MiB); larger ones get 413 `payload_too_large`. */
@@ -54,6 +57,15 @@ export interface ServerOptions {
   readonly budgetRuntime?: BudgetRuntime;
   /** Called exactly once per API request with what happened (usage, attempts, outcome). */
   readonly onSettle?: SettleHook;
+  /**
+   * Metrics served at `GET /metrics` (Prometheus text) and mirrored over OTLP when configured; `false` for none.
+   * Default: a new `ProxyMetrics`. Pass one to count policy reloads too (the store's `onReload`).
+   */
+  readonly metrics?: ProxyMetrics | false;
+  /** `GET /metrics` access: `open` (default) or `admin` (the admin key). */
+  readonly metricsAccess?: MetricsAccess;
+  /** One audit record per API request. The caller owns it (closes it after the server). */
+  readonly audit?: AuditLog;
 }
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -76,6 +88,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   const limits = options.limits ?? {};
   const breakers = new CircuitBreakers(options.circuit);
   const pools = new UpstreamPools(options.pools);
+  const logger = options.logger ?? createProxyLogger(env.LOG_LEVEL);
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new ProxyMetrics());
   const core: ProxyCore = {
     store,
     runtimes: new RuntimeCache({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...options.upstreamTimeouts }),
@@ -84,12 +98,13 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     budgets: options.budgets ?? NO_SPEND,
     budgetRuntime: options.budgetRuntime,
     onSettle: options.onSettle,
+    telemetry: new ProxyTelemetry({ metrics, audit: options.audit, env, log: logger }),
     adminHash: admin.hash,
     lifecycle: { draining: false },
   };
 
   const app = Fastify({
-    loggerInstance: options.logger ?? createProxyLogger(env.LOG_LEVEL),
+    loggerInstance: logger,
     // One line per API request comes from the settle step instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
@@ -130,6 +145,10 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   app.get('/readyz', async () => ({ status: 'ready', policyVersion: store.current().version }));
 
   registerAdmin(app, core, env);
+  if (metrics !== undefined) {
+    metrics.observe({ store, breakers, budgetRuntime: options.budgetRuntime });
+    registerMetricsEndpoint(app, metrics, options.metricsAccess ?? 'open', admin.hash);
+  }
   // Closing waits for every connection to end; keep-alive connections of requests in flight at that moment
   // would otherwise idle on until keepAliveTimeout. Answers the handler writes itself do the same there.
   app.addHook('preClose', async () => {

@@ -32,6 +32,8 @@ export interface AttemptInput {
   readonly clientHeaders: IncomingHttpHeaders;
   readonly failoverStatus: ReadonlySet<number>;
   readonly signal: Cancel;
+  /** W3C trace context of this attempt's span (ours, never the client's); absent when not tracing. */
+  readonly traceparent?: string | undefined;
 }
 
 const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
@@ -41,13 +43,14 @@ const headerValue = (v: string | string[] | undefined): string | undefined => (A
 
 /**
  * Outbound headers, built from an allowlist: nothing else the client sent (its key, cookies, tracing, hop-by-hop
- * headers, `openai-organization`) reaches the provider.
+ * headers, `openai-organization`) reaches the provider. `traceparent` is the proxy's own attempt span.
  */
-export function outboundHeaders(protocol: Protocol, client: IncomingHttpHeaders, credential: string, stream: boolean): Record<string, string> {
+export function outboundHeaders(protocol: Protocol, client: IncomingHttpHeaders, credential: string, stream: boolean, traceparent?: string): Record<string, string> {
   const h: Record<string, string> = {
     'content-type': 'application/json',
     accept: headerValue(client.accept) ?? (stream ? 'text/event-stream' : 'application/json'),
   };
+  if (traceparent !== undefined) h.traceparent = traceparent;
   const ua = headerValue(client['user-agent']);
   if (ua !== undefined) h['user-agent'] = ua;
   if (protocol === 'anthropic') {
@@ -98,7 +101,7 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
     res = await pools.get(upstream.origin, upstream.timeouts.connectMs).request({
       method: 'POST',
       path: upstream.basePath + UPSTREAM_PATH[input.protocol],
-      headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream),
+      headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream, input.traceparent),
       body: input.body,
       signal,
       headersTimeout: upstream.timeouts.firstByteMs,

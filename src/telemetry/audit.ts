@@ -1,0 +1,105 @@
+// The audit log sink: JSON Lines through pino's destination (sonic-boom), asynchronous so a slow disk never
+// stalls a request, flushed when the server stops. Rotation-friendly: the file is opened for appending, so
+// `logrotate`'s copytruncate needs nothing from us, and `reopen()` (SIGUSR2 in `switchyard serve`) starts a
+// new file at the same path after a rename-style rotation. `-` writes to standard output.
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pino } from 'pino';
+import type { AuditRecord } from './audit-record.js';
+
+/** What the audit log writes through: a pino destination (sonic-boom) or anything with the same calls. */
+export interface AuditDestination {
+  write(line: string): boolean;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+interface SonicBoomLike extends AuditDestination {
+  reopen(file?: string): void;
+  flush(cb?: (err?: Error) => void): void;
+  end(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+export interface AuditLogOptions {
+  /** Base of a relative path; default the process's working directory. */
+  readonly cwd?: string;
+  /** For `-`: a destination already writing to stdout (the server log's), so the two never interleave. */
+  readonly stdout?: AuditDestination;
+  /** Told about write failures (the disk filled, the file vanished); default: silent. */
+  readonly onError?: (err: Error) => void;
+}
+
+export type OpenedAudit = { readonly ok: true; readonly log: AuditLog } | { readonly ok: false; readonly error: string };
+
+export class AuditLog {
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    /** The file, or `-` for standard output. */
+    readonly target: string,
+    private readonly dest: AuditDestination,
+    /** Owned (a file we opened), so closing ends it; standard output is only flushed. */
+    private readonly owned: boolean,
+  ) {}
+
+  /** `path` (appended to, directories created) or `-` (standard output). A file that cannot be opened is an error result. */
+  static open(target: string, options: AuditLogOptions = {}): OpenedAudit {
+    if (target === '') return { ok: false, error: 'the audit log path is empty: give a file or `-` for standard output' };
+    if (target === '-') {
+      const dest = options.stdout ?? pino.destination({ dest: 1, sync: false });
+      const log = new AuditLog('-', dest, false);
+      dest.on('error', (err) => options.onError?.(err));
+      return { ok: true, log };
+    }
+    const path = resolve(options.cwd ?? process.cwd(), target);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      // Fail at start-up, with a one-line reason, rather than on the first request.
+      closeSync(openSync(path, 'a'));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : err instanceof Error ? err.message : String(err);
+      return { ok: false, error: `cannot open the audit log \`${target}\`: ${why}` };
+    }
+    const dest = pino.destination({ dest: path, sync: false, append: true, mkdir: true });
+    dest.on('error', (err: Error) => options.onError?.(err));
+    return { ok: true, log: new AuditLog(target, dest, true) };
+  }
+
+  /** An audit log on a destination the caller owns (tests, embedding). */
+  static to(dest: AuditDestination): AuditLog {
+    return new AuditLog('stream', dest, false);
+  }
+
+  /** Records written so far. */
+  get records(): number {
+    return this.written;
+  }
+
+  write(record: AuditRecord): void {
+    if (this.closed) return;
+    this.written += 1;
+    this.dest.write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** After a rename-style rotation: close the old file and open a new one at the same path. */
+  reopen(): void {
+    if (this.owned && !this.closed) (this.dest as SonicBoomLike).reopen();
+  }
+
+  /** Flushes what is buffered; a file is closed (later writes are dropped). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const dest = this.dest as Partial<SonicBoomLike>;
+    if (this.owned && dest.end !== undefined && dest.once !== undefined) {
+      await new Promise<void>((done) => {
+        dest.once!('close', done);
+        dest.end!();
+      });
+      return;
+    }
+    if (dest.flush !== undefined) await new Promise<void>((done) => dest.flush!(() => done()));
+  }
+}

@@ -1,0 +1,219 @@
+// Tracing through `@opentelemetry/api` only: a SERVER span per API request and a CLIENT span per upstream
+// attempt, named and attributed per the OpenTelemetry GenAI and HTTP semantic conventions, plus `switchyard.*`
+// attributes. Without an SDK (the default) the API hands out non-recording spans with an invalid context:
+// `startRequestSpan` then answers undefined and the request does no further tracing work at all. With an SDK
+// whose sampler drops the request, spans still carry a valid context (so the provider gets a `traceparent`)
+// but no attribute is built (`isRecording()` guards every one).
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
+import type { Candidate, Decision } from '../engine/index.js';
+import type { SettleRecord } from '../proxy/settle.js';
+import type { AttemptResult } from '../proxy/upstream.js';
+import type { Upstream } from '../proxy/runtime.js';
+import type { RequestCost } from './cost.js';
+import { safeUrl, type SecretScrubber } from './redact.js';
+
+export const TRACER_NAME = 'switchyard';
+
+// A ProxyTracer: it delegates to whatever provider is registered globally, now or later.
+const tracer = trace.getTracer(TRACER_NAME);
+
+/** The W3C `traceparent` of a span context (version 00). */
+export function traceparentOf(sc: SpanContext): string {
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** GenAI attribute keys (semantic conventions, gen_ai.* as of 1.37). */
+export const ATTR = {
+  operation: 'gen_ai.operation.name',
+  provider: 'gen_ai.provider.name',
+  requestModel: 'gen_ai.request.model',
+  responseModel: 'gen_ai.response.model',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  route: 'switchyard.route',
+  policyVersion: 'switchyard.policy.version',
+  decisionOutcome: 'switchyard.decision.outcome',
+  team: 'switchyard.team',
+  costUsd: 'switchyard.cost_usd',
+} as const;
+
+/** `"model": "…"` near the start of an answer or of a stream's first event: the model that answered. */
+const MODEL_FIELD = /"model"\s*:\s*"((?:[^"\\]|\\.){1,200})"/;
+
+function responseModelOf(result: AttemptResult): string | undefined {
+  const head = result.kind === 'answer' ? result.body : result.kind === 'stream' ? result.first : undefined;
+  if (head === undefined) return undefined;
+  return MODEL_FIELD.exec(head.subarray(0, 2048).toString('utf8'))?.[1];
+}
+
+/** One upstream attempt's CLIENT span. */
+export class AttemptSpan {
+  /** The W3C trace context the provider receives; undefined when the span has no valid context. */
+  readonly traceparent: string | undefined;
+  /** The model the provider says answered (`model` of the answer or of the stream's first event). */
+  responseModel: string | undefined;
+
+  constructor(private readonly span: Span) {
+    const sc = span.spanContext();
+    this.traceparent = isSpanContextValid(sc) ? traceparentOf(sc) : undefined;
+  }
+
+  /**
+   * The attempt's verdict. A failure ends the span; an answer leaves it open until the request settles (a stream
+   * is part of the operation), with the model the provider says answered.
+   */
+  result(r: AttemptResult, scrubber: SecretScrubber): boolean {
+    const span = this.span;
+    const recording = span.isRecording();
+    switch (r.kind) {
+      case 'answer':
+      case 'stream': {
+        if (recording) {
+          span.setAttribute('http.response.status_code', r.status);
+          this.responseModel = responseModelOf(r);
+          if (this.responseModel !== undefined) span.setAttribute(ATTR.responseModel, this.responseModel);
+          if (r.status >= 400) span.setAttribute('error.type', String(r.status));
+        }
+        return true;
+      }
+      case 'failed':
+        if (recording) {
+          if (r.status !== undefined) span.setAttribute('http.response.status_code', r.status);
+          span.setAttribute('error.type', r.failure === 'status' && r.status !== undefined ? String(r.status) : r.failure);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: scrubber.scrub(r.note) });
+        }
+        span.end();
+        return false;
+      case 'aborted':
+        if (recording) span.setAttribute('error.type', 'aborted');
+        span.end();
+        return false;
+      default: {
+        const unknown: never = r;
+        throw new Error(`unknown attempt result ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Ends the answering attempt's span when the request has settled: its usage, and whether its stream broke. */
+  finish(record: SettleRecord): void {
+    const span = this.span;
+    if (span.isRecording()) {
+      if (record.usage !== undefined) {
+        span.setAttribute(ATTR.inputTokens, record.usage.inputTokens);
+        span.setAttribute(ATTR.outputTokens, record.usage.outputTokens);
+      }
+      if (record.outcome === 'cut') {
+        span.setAttribute('error.type', 'stream_broken');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'the stream broke after it started' });
+      } else if (record.outcome === 'aborted') {
+        span.setAttribute('error.type', 'aborted');
+      }
+    }
+    span.end();
+  }
+}
+
+/** The request's SERVER span and the context its attempts are children of. */
+export class RequestSpan {
+  private readonly ctx: Context;
+  private attempts = 0;
+
+  constructor(
+    private readonly span: Span,
+    parent: Context,
+  ) {
+    this.ctx = trace.setSpan(parent, span);
+  }
+
+  /** A CLIENT span for an attempt about to be sent to `c` at `upstream`. */
+  attempt(c: Candidate, upstream: Upstream, path: string): AttemptSpan {
+    this.attempts += 1;
+    const span = tracer.startSpan(`chat ${c.upstreamModel}`, { kind: SpanKind.CLIENT }, this.ctx);
+    if (span.isRecording()) {
+      const url = new URL(upstream.origin);
+      span.setAttributes({
+        [ATTR.operation]: 'chat',
+        [ATTR.provider]: c.provider,
+        [ATTR.requestModel]: c.upstreamModel,
+        'switchyard.model': c.model,
+        'switchyard.attempt': this.attempts,
+        'http.request.method': 'POST',
+        'server.address': url.hostname,
+        'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        'url.full': safeUrl(`${upstream.origin}${upstream.basePath}${path}`),
+      });
+    }
+    return new AttemptSpan(span);
+  }
+
+  finish(record: SettleRecord, decision: Decision | undefined, cost: RequestCost | undefined, scrubber: SecretScrubber, responseModel: string | undefined): void {
+    const span = this.span;
+    if (span.isRecording()) {
+      span.setAttributes(serverAttributes(record, decision, cost, responseModel));
+      for (const a of record.attempts) {
+        if (a.result === 'skipped') span.addEvent('switchyard.candidate.skipped', { 'switchyard.model': a.model, [ATTR.provider]: a.provider, 'switchyard.reason': scrubber.scrub(a.note) });
+      }
+    }
+    if (record.status >= 500 || record.outcome === 'cut') span.setStatus({ code: SpanStatusCode.ERROR, ...(record.errorCode === undefined ? {} : { message: record.errorCode }) });
+    span.end();
+  }
+}
+
+function serverAttributes(record: SettleRecord, decision: Decision | undefined, cost: RequestCost | undefined, responseModel: string | undefined): Attributes {
+  const a: Attributes = {
+    [ATTR.operation]: 'chat',
+    [ATTR.policyVersion]: record.policyVersion,
+    'switchyard.request_id': record.requestId,
+    'switchyard.protocol': record.protocol,
+    'switchyard.outcome': record.outcome,
+    'switchyard.attempts': record.attempts.filter((x) => x.result !== 'skipped').length,
+    'http.response.status_code': record.status,
+  };
+  if (record.team !== undefined) a[ATTR.team] = record.team;
+  if (record.keyId !== undefined) a['switchyard.key_id'] = record.keyId;
+  if (record.requestedModel !== undefined) a[ATTR.requestModel] = record.requestedModel;
+  if (record.context?.dataClass !== undefined) a['switchyard.data_class'] = record.context.dataClass;
+  if (record.context?.task !== undefined) a['switchyard.task'] = record.context.task;
+  if (decision !== undefined) {
+    a[ATTR.decisionOutcome] = decision.outcome;
+    if (decision.deny?.rule !== undefined) a['switchyard.decision.rule'] = decision.deny.rule;
+  }
+  if (record.route !== undefined) a[ATTR.route] = record.route;
+  if (record.provider !== undefined) a[ATTR.provider] = record.provider;
+  if (responseModel !== undefined) a[ATTR.responseModel] = responseModel;
+  if (record.model !== undefined) a['switchyard.model'] = record.model;
+  if (record.usage !== undefined) {
+    a[ATTR.inputTokens] = record.usage.inputTokens;
+    a[ATTR.outputTokens] = record.usage.outputTokens;
+  }
+  if (cost !== undefined) a[ATTR.costUsd] = cost.usd;
+  if (record.errorCode !== undefined) a['error.type'] = record.errorCode;
+  return a;
+}
+
+/**
+ * The SERVER span of an API request, child of the caller's trace context when the registered propagator finds
+ * one; undefined when no tracing SDK is registered (nothing else is traced for the request then).
+ */
+export function startRequestSpan(path: string, headers: IncomingHttpHeaders, policyVersion: string): RequestSpan | undefined {
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer.startSpan(`POST ${path}`, { kind: SpanKind.SERVER }, parent);
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return undefined;
+  if (span.isRecording()) {
+    span.setAttributes({ 'http.request.method': 'POST', 'http.route': path, 'url.path': path, [ATTR.operation]: 'chat', [ATTR.policyVersion]: policyVersion });
+  }
+  return new RequestSpan(span, parent);
+}
