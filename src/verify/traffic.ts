@@ -1,6 +1,7 @@
 // Traffic files for `dry-run` and `diff`: JSON Lines, read line by line from a stream. A line is a request
 // context, or an audit record carrying one under `context` (schema/traffic-record.schema.json); blank lines
-// are skipped and a bad line is a located problem, never an exception.
+// and audit records of requests refused before any decision (`decided: false`, no context) are skipped, and a
+// bad line is a located problem, never an exception.
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -70,8 +71,16 @@ function recordedOf(line: TrafficLine): RecordedDecision | undefined {
 
 export type ParsedLine = { ok: true; record: Omit<TrafficRecord, 'line'> } | { ok: false; message: string };
 
+/** A line that is valid but carries nothing to decide (an audit record of a request refused before deciding). */
+type LineItem = ParsedLine | { ok: 'skip' };
+
 /** Parse one non-blank line of a traffic file. */
 export function parseTrafficLine(text: string): ParsedLine {
+  const item = parseLineItem(text);
+  return item.ok === 'skip' ? { ok: false, message: 'an audit record of a request refused before it was decided (`decided: false`) has no request context' } : item;
+}
+
+function parseLineItem(text: string): LineItem {
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
@@ -84,6 +93,7 @@ export function parseTrafficLine(text: string): ParsedLine {
   if (!validate(value)) return { ok: false, message: (validate.errors ?? []).map(describe)[0] ?? 'invalid record' };
   const line = value as TrafficLine;
   const audit = line.context !== undefined;
+  if (!audit && line.decided === false) return { ok: 'skip' };
   let ctx: Record<string, unknown>;
   if (audit) {
     ctx = { ...line.context };
@@ -123,7 +133,8 @@ export async function* readTraffic(path: string, display: string = path): AsyncG
     for await (const text of lines) {
       n++;
       if (text.trim() === '') continue;
-      const parsed = parseTrafficLine(text);
+      const parsed = parseLineItem(text);
+      if (parsed.ok === 'skip') continue;
       if (parsed.ok) yield { kind: 'record', record: { line: n, ...parsed.record } };
       else yield { kind: 'problem', problem: { file: display, line: n, message: parsed.message } };
     }
@@ -138,7 +149,8 @@ export function* trafficFromLines(lines: readonly string[], display = 'traffic')
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] ?? '';
     if (text.trim() === '') continue;
-    const parsed = parseTrafficLine(text);
+    const parsed = parseLineItem(text);
+    if (parsed.ok === 'skip') continue;
     if (parsed.ok) yield { kind: 'record', record: { line: i + 1, ...parsed.record } };
     else yield { kind: 'problem', problem: { file: display, line: i + 1, message: parsed.message } };
   }

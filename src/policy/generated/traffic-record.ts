@@ -43,6 +43,10 @@ export interface TrafficRecord {
     [k: string]: unknown | undefined;
   }[];
   /**
+   * Audit records: false for a request refused before it was decided (an unknown key, a malformed body, a team rate limit). Such a line has no `context` and nothing to replay: traffic readers skip it like a blank line.
+   */
+  decided?: boolean;
+  /**
    * Audit records: the recorded denial.
    */
   deny?: {
