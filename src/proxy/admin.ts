@@ -9,6 +9,7 @@ import { authenticateAdmin } from './auth.js';
 import type { ProxyCore } from './core.js';
 import { errorBody, proxyError, statusOf, type ProxyError } from './errors.js';
 import { providersLackingCredentials } from './runtime.js';
+import { safeUrl } from '../telemetry/redact.js';
 
 function refuse(reply: FastifyReply, e: ProxyError): FastifyReply {
   return reply.code(statusOf(e.code)).send(errorBody('openai', e));
@@ -52,7 +53,8 @@ export function registerAdmin(app: FastifyInstance, core: ProxyCore, env: Readon
       providers: [...s.policy.providers.values()].map((p) => ({
         name: p.name,
         api: p.spec.api,
-        baseUrl: p.spec.baseUrl,
+        // Interpolated from the environment: it may carry a token in its userinfo or query.
+        baseUrl: safeUrl(p.spec.baseUrl),
         credential: { env: p.spec.credentials.env, set: !missing.has(p.name) },
       })),
       circuits: core.breakers.states(),

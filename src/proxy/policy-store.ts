@@ -32,6 +32,8 @@ export interface PolicyStoreOptions {
   readonly env?: LoadOptions['env'];
   /** Diagnostic paths are relative to it; default process.cwd(). */
   readonly cwd?: string;
+  /** Told of every reload that activated a version or failed (metrics); not of unchanged content. */
+  readonly onReload?: (result: ReloadResult) => void;
 }
 
 export type OpenStoreResult = { ok: true; store: PolicyStore } | { ok: false; diagnostics: Diagnostic[] };
@@ -159,7 +161,7 @@ class ReloadingPolicyStore implements PolicyStore {
         { event: 'policy_reloaded', version: next.version, previous, ms: Math.round(performance.now() - started), ...warnings },
         `policy reloaded: serving \`${next.version}\` (was \`${previous}\`)`,
       );
-      return { ok: true, version: next.version };
+      return this.reported({ ok: true, version: next.version });
     }
     return this.stillChanging(MAX_LOAD_ROUNDS);
   }
@@ -177,7 +179,12 @@ class ReloadingPolicyStore implements PolicyStore {
   private stillChanging(reads: number): ReloadResult {
     const message = `the policy files in \`${this.dir}\` kept changing (${reads} reads disagreed); still serving \`${this.snapshot.version}\``;
     this.logger.warn({ event: 'policy_unsettled', version: this.snapshot.version }, message);
-    return { ok: false, error: { at: new Date(), diagnostics: [], message } };
+    return this.reported({ ok: false, error: { at: new Date(), diagnostics: [], message } });
+  }
+
+  private reported(result: ReloadResult): ReloadResult {
+    this.options.onReload?.(result);
+    return result;
   }
 
   private reject(key: string | undefined, diagnostics: readonly Diagnostic[], problem?: string): ReloadResult {
@@ -190,7 +197,7 @@ class ReloadingPolicyStore implements PolicyStore {
     this.error = error;
     this.rejectedKey = key;
     this.logger.error({ event: 'policy_rejected', version: this.snapshot.version, diagnostics: diagnosticLines(diagnostics) }, message);
-    return { ok: false, error };
+    return this.reported({ ok: false, error });
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ export function redactHeaders<V>(headers: Readonly<Record<string, V>>): Record<s
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !url.includes('?') && !url.includes('#')) return url;
     u.username = '';
     u.password = '';
     u.search = '';
