@@ -15,10 +15,12 @@ import { openPolicyStore } from '../proxy/policy-store.js';
 import { providersLackingCredentials } from '../proxy/runtime.js';
 import { buildServer } from '../proxy/server.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { METRICS_MODES, openServeTelemetry, type MetricsMode, type ServeTelemetry } from './serve-telemetry.js';
 
 export const DEFAULT_LEDGER = 'sqlite:./switchyard.db';
 
-const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--no-watch]
+const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--audit-log FILE|-]
+                        [--metrics open|admin|off] [--no-watch]
 
 Runs the proxy on the policy in dir (default: policies): OpenAI-compatible POST /v1/chat/completions,
 Anthropic-compatible POST /v1/messages (streaming and not), GET /v1/models, GET /healthz, GET /readyz, and
@@ -27,24 +29,33 @@ the policy and forwarded with failover to the providers' base URLs, with their k
 variables the Provider documents name. Budgets reserve each request's worst case in the ledger before it is
 forwarded and settle its real cost after; rate limits are kept there too. The directory is watched: a valid
 change is activated, an invalid one is logged and the last good version keeps serving; SIGHUP reloads at
-once. See docs/proxy.md and docs/budgets.md.
+once. See docs/proxy.md, docs/budgets.md and docs/observability.md.
 
 Options:
   --host HOST   address to bind (default: $HOST, else 127.0.0.1)
   --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)
   --ledger URL  spend ledger and rate limits: sqlite:<path>, sqlite::memory: or redis://host:port
                 (default: $SWITCHYARD_LEDGER, else ${DEFAULT_LEDGER}, a file in the working directory)
+  --audit-log FILE|-
+                one JSON line per API request (no keys; no prompt or completion content unless the
+                Organization sets logging.content), valid --traffic input for dry-run and diff; \`-\` is
+                standard output (default: $SWITCHYARD_AUDIT_LOG, else none). Appends; SIGUSR2 reopens it.
+  --metrics MODE
+                GET /metrics in the Prometheus format: open (default), admin (the admin key) or off
+                (default: $SWITCHYARD_METRICS)
   --no-watch    do not watch the directory (SIGHUP still reloads)
   -h, --help    show this help
 
 Environment:
   SWITCHYARD_ADMIN_KEY_SHA256   sha-256 (hex) of the admin key; unset disables /admin/*
   LOG_LEVEL                     fatal, error, warn, info (default), debug, trace or silent
+  OTEL_EXPORTER_OTLP_ENDPOINT   send spans and metrics over OTLP/HTTP (JSON); also OTEL_TRACES_EXPORTER,
+                                OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, … (docs/observability.md)
 
 The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
-Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger cannot be opened or the
-address cannot be bound.
+Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger or the audit log cannot be
+opened or the address cannot be bound.
 `;
 
 interface Args {
@@ -53,6 +64,8 @@ interface Args {
   readonly port: number;
   readonly watch: boolean;
   readonly ledger: string;
+  readonly auditLog: string | undefined;
+  readonly metrics: MetricsMode;
 }
 
 function parse(argv: readonly string[], env: CliIO['env']): Args {
@@ -60,7 +73,14 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { host: { type: 'string' }, port: { type: 'string' }, ledger: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        ledger: { type: 'string' },
+        'audit-log': { type: 'string' },
+        metrics: { type: 'string' },
+        'no-watch': { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -74,7 +94,11 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`the port must be an integer from 0 to 65535, got \`${portText}\``);
   const host = parsed.values.host ?? env.HOST ?? '127.0.0.1';
   const ledger = parsed.values.ledger ?? env.SWITCHYARD_LEDGER ?? DEFAULT_LEDGER;
-  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger };
+  const auditLog = parsed.values['audit-log'] ?? (env.SWITCHYARD_AUDIT_LOG === '' ? undefined : env.SWITCHYARD_AUDIT_LOG);
+  if (auditLog === '') throw new UsageError('`--audit-log` needs a file, or `-` for standard output');
+  const metrics = parsed.values.metrics ?? env.SWITCHYARD_METRICS ?? 'open';
+  if (!(METRICS_MODES as readonly string[]).includes(metrics)) throw new UsageError(`\`--metrics\` must be \`open\`, \`admin\` or \`off\`, got \`${metrics}\``);
+  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger, auditLog, metrics: metrics as MetricsMode };
 }
 
 export interface RunningProxy {
@@ -82,6 +106,7 @@ export interface RunningProxy {
   readonly store: PolicyStore;
   readonly app: FastifyInstance;
   readonly budgets: BudgetRuntime;
+  readonly telemetry: ServeTelemetry;
 }
 
 /** Serves until `stop` aborts; separated from process signals so tests can drive it. */
@@ -110,9 +135,16 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     io.stderr(`switchyard serve: ${ledgerTarget.error}\n`);
     return EXIT.usage;
   }
-  const logger = createProxyLogger(io.env.LOG_LEVEL);
-  const opened = await openPolicyStore(abs, { watch: args.watch, logger, env: io.env, cwd: io.cwd });
+  const telemetry = await openServeTelemetry({ auditLog: args.auditLog, metrics: args.metrics }, io);
+  if (!telemetry.ok) {
+    io.stderr(`switchyard serve: ${telemetry.error}\n`);
+    return EXIT.usage;
+  }
+  const tel = telemetry.value;
+  const logger = tel.logger;
+  const opened = await openPolicyStore(abs, { watch: args.watch, logger, env: io.env, cwd: io.cwd, onReload: (r) => tel.metrics?.reloaded(r.ok) });
   if (!opened.ok) {
+    await tel.close();
     io.stderr(formatDiagnostics(opened.diagnostics, 'text'));
     io.stderr(`switchyard serve: the policy in \`${shown}\` is invalid; not starting\n`);
     return EXIT.failure;
@@ -121,16 +153,25 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
   const budgets = await openBudgets(args.ledger, io, logger);
   if (!budgets.ok) {
     await store.close();
+    await tel.close();
     io.stderr(`switchyard serve: ${budgets.error}\n`);
     return EXIT.usage;
   }
-  const app = buildServer(store, { logger, env: io.env, budgetRuntime: budgets.value });
+  const app = buildServer(store, {
+    logger,
+    env: io.env,
+    budgetRuntime: budgets.value,
+    metrics: tel.metrics ?? false,
+    metricsAccess: tel.metricsAccess,
+    ...(tel.audit === undefined ? {} : { audit: tel.audit }),
+  });
   try {
     await app.listen({ host: args.host, port: args.port });
   } catch (err) {
     await store.close();
     await app.close();
     await budgets.value.close();
+    await tel.close();
     const code = (err as { code?: unknown }).code;
     const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : err instanceof Error ? err.message : String(err);
     io.stderr(`switchyard serve: cannot listen on \`${args.host}:${args.port}\`: ${why}\n`);
@@ -151,16 +192,18 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     missing.length === 0
       ? 'every provider has its credential'
       : `providers without credentials (their candidates are skipped): ${missing.map((m) => `${m.provider} (\`${m.env}\`)`).join(', ')}`,
+    ...tel.banner(url),
   ];
   io.stderr(`${lines.join('\n')}\n`);
   logger.info({ url, policyVersion: snapshot.version, missingCredentials: missing }, 'listening');
-  onReady?.({ url, store, app, budgets: budgets.value });
+  onReady?.({ url, store, app, budgets: budgets.value, telemetry: tel });
 
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   logger.info({}, 'draining in-flight requests');
   await app.close();
   await budgets.value.close();
   await store.close();
+  await tel.close();
   io.stderr('switchyard serve: stopped\n');
   return EXIT.ok;
 }
@@ -188,19 +231,24 @@ export const serveCommand: Command = {
   async run(argv, io) {
     const controller = new AbortController();
     let store: PolicyStore | undefined;
+    let telemetry: ServeTelemetry | undefined;
     const onStop = (): void => controller.abort();
     const onHup = (): void => void store?.reload();
+    const onUsr2 = (): void => telemetry?.reopen();
     process.once('SIGINT', onStop);
     process.once('SIGTERM', onStop);
     process.on('SIGHUP', onHup);
+    process.on('SIGUSR2', onUsr2);
     try {
       return await serve(argv, io, controller.signal, (proxy) => {
         store = proxy.store;
+        telemetry = proxy.telemetry;
       });
     } finally {
       process.off('SIGINT', onStop);
       process.off('SIGTERM', onStop);
       process.off('SIGHUP', onHup);
+      process.off('SIGUSR2', onUsr2);
     }
   },
 };
