@@ -40,14 +40,14 @@ const BACKENDS: Backend[] = [
 ];
 
 /** Fires `count` requests at once, spread over the proxies; returns each status and body. */
-async function burst(proxies: readonly BudgetProxy[], count: number): Promise<{ status: number; body: unknown; retryAfter: string | null }[]> {
+async function burst(proxies: readonly BudgetProxy[], count: number): Promise<{ status: number; body: unknown; retryAfter: string | null; attempts: number }[]> {
   // max_tokens equals what the simulator answers (8 tokens), and the prompt's estimate equals its count, so the
   // settled cost equals the reservation and no settlement frees room during the burst: the edge is exact.
   const body = chat('auto', { messages: [{ role: 'user', content: PROMPT }], max_tokens: MAX_TOKENS });
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const res = await post(proxies[i % proxies.length]!.url, '/v1/chat/completions', body, { authorization: `Bearer ${EDGE_KEY}` });
-      return { status: res.status, body: res.body, retryAfter: res.headers.get('retry-after') };
+      return { status: res.status, body: res.body, retryAfter: res.headers.get('retry-after'), attempts: Number(res.headers.get('x-switchyard-attempts')) };
     }),
   );
 }
@@ -76,7 +76,10 @@ describe.each(BACKENDS)('a budget at its edge ($name ledger)', (backend) => {
           expect((x.body as { error: { code: string } }).error.code).toBe('budget_exhausted');
           expect(Number(x.retryAfter)).toBeGreaterThan(0);
         }
-        expect(upstreamRequests()).toBe(fits);
+        // Exactly the admitted requests reached a provider (a failover would add attempts, never requests).
+        expect(results.filter((x) => x.attempts > 0)).toHaveLength(fits);
+        expect(refused.every((x) => x.attempts === 0)).toBe(true);
+        expect(upstreamRequests()).toBe(results.reduce((n, x) => n + x.attempts, 0));
 
         for (const p of proxies) await p.runtime.drain();
         const usage = await committedOf(proxies[0]!.ledger, dayBucket('edge-daily', 'edge', Date.now()));

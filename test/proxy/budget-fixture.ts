@@ -54,7 +54,10 @@ export function budgetSources(): { path: string; text: string }[] {
     doc('Budget', 'stream-daily', 'match: { teams: [streamy] }\nper: key\nwindow: day\nlimitUsd: 100'),
     doc('Budget', 'token-minute', 'match: { teams: [tokeny] }\nper: key\nwindow: hour\nlimitUsd: 100\nrateLimits: { tpm: 100 }'),
   ];
-  return [...fixtureSources(), { path: 'policies/budget-tests.yaml', text: extra.join('---\n') }];
+  // Budget tests count what reached the providers: generous timeouts keep a loaded machine from turning a slow
+  // first byte into a failover (an extra upstream request) or a 504.
+  const patient = fixtureSources().map((f) => ({ ...f, text: f.text.replaceAll('firstByteMs: 400', 'firstByteMs: 15000').replaceAll('idleMs: 1000', 'idleMs: 15000') }));
+  return [...patient, { path: 'policies/budget-tests.yaml', text: extra.join('---\n') }];
 }
 
 export function budgetSnapshot(sims: Sims): PolicySnapshot {

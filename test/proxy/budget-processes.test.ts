@@ -80,7 +80,10 @@ describe.each(BACKENDS)('two proxy processes sharing $name', (backend) => {
     );
     expect(results.filter((x) => x.status === 200)).toHaveLength(fits);
     expect(results.filter((x) => x.status === 429 && (x.body as { error: { code: string } }).error.code === 'budget_exhausted')).toHaveLength(REQUESTS - fits);
-    expect(sims.a.stats().requests + sims.b.stats().requests).toBe(fits);
+    // Exactly the admitted requests reached a provider (a failover would add attempts, never requests).
+    const attempts = results.map((x) => Number(x.headers.get('x-switchyard-attempts')));
+    expect(attempts.filter((n) => n > 0)).toHaveLength(fits);
+    expect(sims.a.stats().requests + sims.b.stats().requests).toBe(attempts.reduce((n, a) => n + a, 0));
 
     // Stopping drains each process's settlements before it closes the ledger.
     for (const p of proxies) p.child.kill('SIGTERM');
