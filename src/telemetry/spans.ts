@@ -16,6 +16,8 @@ import {
   type Context,
   type Span,
   type SpanContext,
+  type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import type { Candidate, Decision } from '../engine/index.js';
 import type { SettleRecord } from '../proxy/settle.js';
@@ -26,8 +28,22 @@ import { safeUrl, type SecretScrubber } from './redact.js';
 
 export const TRACER_NAME = 'switchyard';
 
-// A ProxyTracer: it delegates to whatever provider is registered globally, now or later.
-const tracer = trace.getTracer(TRACER_NAME);
+let provider: TracerProvider | undefined;
+let cached: Tracer | undefined;
+
+/**
+ * The tracer of the global provider. The API's proxy tracer finds a provider registered later by itself, but
+ * keeps the first one it found; `trace.disable()` (an SDK shut down and replaced) installs a new global proxy,
+ * which this notices by identity.
+ */
+function tracer(): Tracer {
+  const current = trace.getTracerProvider();
+  if (current !== provider || cached === undefined) {
+    provider = current;
+    cached = current.getTracer(TRACER_NAME);
+  }
+  return cached;
+}
 
 /** The W3C `traceparent` of a span context (version 00). */
 export function traceparentOf(sc: SpanContext): string {
@@ -141,7 +157,7 @@ export class RequestSpan {
   /** A CLIENT span for an attempt about to be sent to `c` at `upstream`. */
   attempt(c: Candidate, upstream: Upstream, path: string): AttemptSpan {
     this.attempts += 1;
-    const span = tracer.startSpan(`chat ${c.upstreamModel}`, { kind: SpanKind.CLIENT }, this.ctx);
+    const span = tracer().startSpan(`chat ${c.upstreamModel}`, { kind: SpanKind.CLIENT }, this.ctx);
     if (span.isRecording()) {
       const url = new URL(upstream.origin);
       span.setAttributes({
@@ -210,7 +226,7 @@ function serverAttributes(record: SettleRecord, decision: Decision | undefined, 
  */
 export function startRequestSpan(path: string, headers: IncomingHttpHeaders, policyVersion: string): RequestSpan | undefined {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = tracer.startSpan(`POST ${path}`, { kind: SpanKind.SERVER }, parent);
+  const span = tracer().startSpan(`POST ${path}`, { kind: SpanKind.SERVER }, parent);
   if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return undefined;
   if (span.isRecording()) {
     span.setAttributes({ 'http.request.method': 'POST', 'http.route': path, 'url.path': path, [ATTR.operation]: 'chat', [ATTR.policyVersion]: policyVersion });
