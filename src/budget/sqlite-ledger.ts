@@ -63,18 +63,13 @@ function assertReserve(request: ReserveRequest): void {
   for (const c of request.charges) assertMicros(c.limitMicros, 'limitMicros');
 }
 
-const keyString = (k: BucketKey): string => `${k.budget}\u0000${k.bucket}\u0000${k.window}\u0000${k.windowStart}`;
+const sameKey = (a: BucketKey, b: BucketKey): boolean =>
+  a.windowStart === b.windowStart && a.budget === b.budget && a.bucket === b.bucket && a.window === b.window;
 
-/** The same bucket named twice in one request counts once. */
+/** The same bucket named twice in one request counts once (a request names a handful of buckets). */
 function distinctCharges(charges: readonly BucketCharge[]): readonly BucketCharge[] {
-  if (charges.length < 2) return charges;
-  const seen = new Set<string>();
-  return charges.filter((c) => {
-    const k = keyString(c);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const repeated = charges.some((c, i) => charges.findIndex((d) => sameKey(c, d)) !== i);
+  return repeated ? charges.filter((c, i) => charges.findIndex((d) => sameKey(c, d)) === i) : charges;
 }
 
 const usageRow = (row: UsageRow): BucketUsage => ({
@@ -85,6 +80,8 @@ const usageRow = (row: UsageRow): BucketUsage => ({
   committedMicros: row.committed,
   reservedMicros: row.reserved,
 });
+
+const chargedRow = (row: BucketRow): BucketUsage & { readonly limitMicros: number } => ({ ...usageRow(row), limitMicros: row.limit_micros });
 
 /** Thrown inside a reserve transaction to roll back the buckets already counted; caught right outside it. */
 class Refused {
@@ -121,6 +118,9 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     ),
     reservationInsert: db.prepare<[string, number, number, number, string]>(
       "INSERT INTO reservations (id, amount, created, expires, state, bucket_ids) VALUES (?, ?, ?, ?, 'open', ?)",
+    ),
+    finishOpen: db.prepare<[string, number | null, number, string], { amount: number; bucket_ids: string }>(
+      "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open' RETURNING amount, bucket_ids",
     ),
     finish: db.prepare<[string, number | null, number, string]>('UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ?'),
     charge: db.prepare<[number, number, number, number], BucketRow>(
@@ -177,13 +177,16 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
 
   // INVARIANT: a reservation leaves `open` once; `expired` may still be settled once (late, real spend) but not released.
   const finishTx = db.transaction((id: string, actual: number | null, now: number): SettleResult => {
+    const settling = actual !== null;
+    const next = settling ? 'settled' : 'released';
+    // The common case in one statement: an open reservation, which still holds its amount in its buckets.
+    const open = st.finishOpen.get(next, actual, now, id);
+    if (open) return { ok: true, buckets: charge(open.bucket_ids, actual ?? 0, open.amount, now).map(chargedRow) };
     const r = st.reservation.get(id);
     if (!r) return { ok: false, reason: 'unknown' };
-    const settling = actual !== null;
-    if (r.state === 'settled' || r.state === 'released' || (r.state === 'expired' && !settling)) return { ok: false, reason: 'already-settled' };
-    st.finish.run(settling ? 'settled' : 'released', actual, now, id);
-    const rows = charge(r.bucket_ids, actual ?? 0, r.state === 'open' ? r.amount : 0, now);
-    return { ok: true, buckets: rows.map((row) => ({ ...usageRow(row), limitMicros: row.limit_micros })) };
+    if (r.state !== 'expired' || !settling) return { ok: false, reason: 'already-settled' };
+    st.finish.run(next, actual, now, id);
+    return { ok: true, buckets: charge(r.bucket_ids, actual, 0, now).map(chargedRow) };
   });
 
   const expireTx = db.transaction((now: number): number => {
