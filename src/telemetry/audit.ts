@@ -62,7 +62,9 @@ export class AuditLog {
       const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : err instanceof Error ? err.message : String(err);
       return { ok: false, error: `cannot open the audit log \`${target}\`: ${why}` };
     }
-    const dest = pino.destination({ dest: path, sync: false, append: true, mkdir: true });
+    // minLength 1 writes each record as soon as the previous write is done, like 0, but makes `flush` wait for
+    // the writes in flight (and fsync) instead of returning at once.
+    const dest = pino.destination({ dest: path, sync: false, append: true, mkdir: true, minLength: 1 });
     dest.on('error', (err: Error) => options.onError?.(err));
     return { ok: true, log: new AuditLog(target, dest, true) };
   }
@@ -86,6 +88,13 @@ export class AuditLog {
   /** After a rename-style rotation: close the old file and open a new one at the same path. */
   reopen(): void {
     if (this.owned && !this.closed) (this.dest as SonicBoomLike).reopen();
+  }
+
+  /** Resolves once every record written so far is in the file, synced to disk (stdout: handed to the OS). */
+  async flush(): Promise<void> {
+    const dest = this.dest as Partial<SonicBoomLike>;
+    if (this.closed || dest.flush === undefined) return;
+    await new Promise<void>((done, fail) => dest.flush!((err) => (err === undefined || err === null ? done() : fail(err))));
   }
 
   /** Flushes what is buffered; a file is closed (later writes are dropped). */
