@@ -64,6 +64,15 @@ async function startAll() {
       env: { ...providerEnv(upstream), NODE_ENV: 'production' },
       quietStdout: true,
     });
+    // The same without Budget documents (policies/ minus budgets.yaml, and tests.yaml which names budgets):
+    // what routing and forwarding cost without the ledger round trips.
+    procs.noBudgetsDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-nobudgets-'));
+    cpSync(join(root, 'policies'), procs.noBudgetsDir, { recursive: true });
+    for (const name of ['budgets.yaml', 'tests.yaml']) rmSync(join(procs.noBudgetsDir, name));
+    procs.switchyardNoBudgets = await startChild('switchyard (no budgets)', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.noBudgetsDir, '--port', '0', '--ledger', 'sqlite::memory:'], {
+      env: { ...providerEnv(upstream), NODE_ENV: 'production' },
+      quietStdout: true,
+    });
     // The memory floor: a node process that loads nothing.
     procs.node = await startChild('bare node', ['-e', "console.log('listening on http://127.0.0.1:0'); setInterval(() => {}, 60_000)"]);
   } catch (error) {
@@ -81,8 +90,8 @@ async function startAll() {
 }
 
 async function stopAll(procs) {
-  await Promise.all([procs.switchyard, procs.portkey, procs.bare, procs.mock, procs.node].map(stopChild));
-  for (const dir of [procs.policyDir, procs.ledgerDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([procs.switchyard, procs.switchyardNoBudgets, procs.portkey, procs.bare, procs.mock, procs.node].map(stopChild));
+  for (const dir of [procs.policyDir, procs.ledgerDir, procs.noBudgetsDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 function targetsOf(procs) {
@@ -91,6 +100,13 @@ function targetsOf(procs) {
     { name: 'direct to upstream', url: procs.mock.url, path: '/v1/chat/completions', headers: { ...json, authorization: 'Bearer sk-bench' } },
     { name: 'bare fastify+undici passthrough', url: procs.bare.url, path: '/v1/chat/completions', headers: { ...json, authorization: 'Bearer sk-bench' }, proc: procs.bare },
     { name: 'switchyard', url: procs.switchyard.url, path: '/v1/chat/completions', headers: { ...json, authorization: `Bearer ${DEMO_KEY}` }, proc: procs.switchyard },
+    {
+      name: 'switchyard, no budgets',
+      url: procs.switchyardNoBudgets.url,
+      path: '/v1/chat/completions',
+      headers: { ...json, authorization: `Bearer ${DEMO_KEY}` },
+      proc: procs.switchyardNoBudgets,
+    },
   ];
   if (procs.portkey) {
     targets.push({
@@ -168,12 +184,14 @@ export default async function (h) {
     const base = rateStats.get(direct);
     const added = (name) => ({ p50: rateStats.get(name).medianNs - base.medianNs, p99: rateStats.get(name).p99Ns - base.p99Ns });
     const sy = added('switchyard');
+    const syNb = added('switchyard, no budgets');
     const overBare = { p50: rateStats.get('switchyard').medianNs - rateStats.get(bare).medianNs, p99: rateStats.get('switchyard').p99Ns - rateStats.get(bare).p99Ns };
     const addedNotes = proxies.map((t) => `${t.name} ${signed(added(t.name).p50)} p50, ${signed(added(t.name).p99)} p99`);
     const g2 = h.group(
       `proxy: constant ${RATE} req/s (open loop, ${CONNECTIONS} connections, ${ROUNDS}×${RATE_PER_ROUND} requests)`,
       `${rateNotes.join('; ')}. Added over direct: ${addedNotes.join('; ')}; switchyard over the bare passthrough ${signed(overBare.p50)} p50, ${signed(overBare.p99)} p99. ` +
-        `Targets for switchyard: added p50 ≤ 0.3 ms (${verdict(ms(sy.p50) <= 0.3)}), added p99 ≤ 1 ms (${verdict(ms(sy.p99) <= 1)}).`,
+        `Targets: added p50 ≤ 0.3 ms — switchyard ${verdict(ms(sy.p50) <= 0.3)}, without budgets ${verdict(ms(syNb.p50) <= 0.3)}; ` +
+        `added p99 ≤ 1 ms — switchyard ${verdict(ms(sy.p99) <= 1)}, without budgets ${verdict(ms(syNb.p99) <= 1)}.`,
     );
     for (const t of targets) g2.add(t.name, rateStats.get(t.name), t.name === direct ? {} : { baseline: direct });
 
@@ -193,7 +211,7 @@ export default async function (h) {
     const syIdle = idle.get('switchyard');
     const g3 = h.group(
       `proxy: ${CONNECTIONS} connections, closed loop (${ROUNDS}×${CLOSED_PER_ROUND} requests or ${CLOSED_MAX_MS / 1000} s)`,
-      `Throughput: ${throughputNotes.join('; ')}. Target: switchyard ≥ 70% of bare (${verdict(share('switchyard') >= 0.7)}). ` +
+      `Throughput: ${throughputNotes.join('; ')}. Target ≥ 70% of bare: switchyard ${verdict(share('switchyard') >= 0.7)}, without budgets ${verdict(share('switchyard, no budgets') >= 0.7)}. ` +
         `RSS (MB = 10^6 bytes): a node process that loads nothing ${nodeFloor.toFixed(0)} MB; ${memoryNotes.join('; ')}. ` +
         `Targets: switchyard ≤ 80 MB idle (${verdict(syIdle <= 80)}), ≤ 150 MB under load (${verdict(peaks.get('switchyard') <= 150)}).`,
     );
@@ -207,10 +225,11 @@ export default async function (h) {
     });
     const ttftStats = new Map([...ttft].map(([name, rounds]) => [name, h.summarize(rounds.flat())]));
     const syTtft = ttftStats.get('switchyard').medianNs - ttftStats.get(direct).medianNs;
+    const syNbTtft = ttftStats.get('switchyard, no budgets').medianNs - ttftStats.get(direct).medianNs;
     const g4 = h.group(
       'proxy: streaming, time to first chunk (one stream at a time)',
       `The mock sends its first event at once and the rest 5 ms later. Added median over direct: ${proxies.map((t) => `${t.name} ${signed(ttftStats.get(t.name).medianNs - ttftStats.get(direct).medianNs)}`).join('; ')}. ` +
-        `Target: switchyard added ≤ 1 ms (${verdict(ms(syTtft) <= 1)}).`,
+        `Target added ≤ 1 ms: switchyard ${verdict(ms(syTtft) <= 1)}, without budgets ${verdict(ms(syNbTtft) <= 1)}.`,
     );
     for (const t of targets) g4.add(t.name, ttftStats.get(t.name), t.name === direct ? {} : { baseline: direct });
 
