@@ -13,9 +13,9 @@ export interface AuditDestination {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-interface SonicBoomLike extends AuditDestination {
-  reopen(file?: string): void;
-  flush(cb?: (err?: Error) => void): void;
+/** The sonic-boom calls used on a file the log owns. */
+interface FileDestination extends AuditDestination {
+  flush(cb: (err?: Error | null) => void): void;
   end(): void;
   once(event: 'close', listener: () => void): unknown;
 }
@@ -31,16 +31,33 @@ export interface AuditLogOptions {
 
 export type OpenedAudit = { readonly ok: true; readonly log: AuditLog } | { readonly ok: false; readonly error: string };
 
+function openFile(path: string, onError: ((err: Error) => void) | undefined): FileDestination {
+  // minLength 1 writes each record as soon as the previous write is done, like 0, but makes `flush` wait for
+  // the writes in flight (and fsync) instead of answering at once.
+  const dest = pino.destination({ dest: path, sync: false, append: true, mkdir: true, minLength: 1 });
+  dest.on('error', (err: Error) => onError?.(err));
+  return dest;
+}
+
+const ended = (dest: FileDestination): Promise<void> =>
+  new Promise<void>((done) => {
+    dest.once('close', done);
+    dest.end();
+  });
+
 export class AuditLog {
   private written = 0;
   private closed = false;
+  /** Files rotated away from that are still writing what was buffered for them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   private constructor(
-    /** The file, or `-` for standard output. */
+    /** The file as given, or `-` for standard output. */
     readonly target: string,
-    private readonly dest: AuditDestination,
-    /** Owned (a file we opened), so closing ends it; standard output is only flushed. */
-    private readonly owned: boolean,
+    private dest: AuditDestination,
+    /** The resolved path of a file the log owns (closing ends it); undefined for standard output or a stream. */
+    private readonly path: string | undefined,
+    private readonly onError: ((err: Error) => void) | undefined,
   ) {}
 
   /** `path` (appended to, directories created) or `-` (standard output). A file that cannot be opened is an error result. */
@@ -48,9 +65,8 @@ export class AuditLog {
     if (target === '') return { ok: false, error: 'the audit log path is empty: give a file or `-` for standard output' };
     if (target === '-') {
       const dest = options.stdout ?? pino.destination({ dest: 1, sync: false });
-      const log = new AuditLog('-', dest, false);
       dest.on('error', (err) => options.onError?.(err));
-      return { ok: true, log };
+      return { ok: true, log: new AuditLog('-', dest, undefined, options.onError) };
     }
     const path = resolve(options.cwd ?? process.cwd(), target);
     try {
@@ -62,16 +78,12 @@ export class AuditLog {
       const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : err instanceof Error ? err.message : String(err);
       return { ok: false, error: `cannot open the audit log \`${target}\`: ${why}` };
     }
-    // minLength 1 writes each record as soon as the previous write is done, like 0, but makes `flush` wait for
-    // the writes in flight (and fsync) instead of returning at once.
-    const dest = pino.destination({ dest: path, sync: false, append: true, mkdir: true, minLength: 1 });
-    dest.on('error', (err: Error) => options.onError?.(err));
-    return { ok: true, log: new AuditLog(target, dest, true) };
+    return { ok: true, log: new AuditLog(target, openFile(path, options.onError), path, options.onError) };
   }
 
   /** An audit log on a destination the caller owns (tests, embedding). */
   static to(dest: AuditDestination): AuditLog {
-    return new AuditLog('stream', dest, false);
+    return new AuditLog('stream', dest, undefined, undefined);
   }
 
   /** Records written so far. */
@@ -85,30 +97,33 @@ export class AuditLog {
     this.dest.write(`${JSON.stringify(record)}\n`);
   }
 
-  /** After a rename-style rotation: close the old file and open a new one at the same path. */
+  /**
+   * After a rename-style rotation: later records go to a new file at the path; the old file (under its new
+   * name) still receives what was written before, then is closed.
+   */
   reopen(): void {
-    if (this.owned && !this.closed) (this.dest as SonicBoomLike).reopen();
+    if (this.path === undefined || this.closed) return;
+    const old = this.dest as FileDestination;
+    this.dest = openFile(this.path, this.onError);
+    const done = ended(old);
+    this.retiring.add(done);
+    void done.then(() => this.retiring.delete(done));
   }
 
   /** Resolves once every record written so far is in the file, synced to disk (stdout: handed to the OS). */
   async flush(): Promise<void> {
-    const dest = this.dest as Partial<SonicBoomLike>;
-    if (this.closed || dest.flush === undefined) return;
-    await new Promise<void>((done, fail) => dest.flush!((err) => (err === undefined || err === null ? done() : fail(err))));
+    if (this.closed) return;
+    await Promise.all(this.retiring);
+    if (this.path === undefined) return;
+    const dest = this.dest as FileDestination;
+    await new Promise<void>((done, fail) => dest.flush((err) => (err === undefined || err === null ? done() : fail(err))));
   }
 
-  /** Flushes what is buffered; a file is closed (later writes are dropped). */
+  /** Writes what is buffered; a file is closed (later writes are dropped). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const dest = this.dest as Partial<SonicBoomLike>;
-    if (this.owned && dest.end !== undefined && dest.once !== undefined) {
-      await new Promise<void>((done) => {
-        dest.once!('close', done);
-        dest.end!();
-      });
-      return;
-    }
-    if (dest.flush !== undefined) await new Promise<void>((done) => dest.flush!(() => done()));
+    if (this.path !== undefined) await ended(this.dest as FileDestination);
+    await Promise.all(this.retiring);
   }
 }

@@ -97,10 +97,10 @@ export function contentRedactor(globs: readonly string[]): (text: string) => str
   const hit = (word: string): boolean => word !== '' && matchers.some((m) => m(word));
   return (text) =>
     text.replace(/\S+/g, (word) => {
-      if (hit(word)) return '[REDACTED]';
+      // The word without its wrapping first, so `sk-*` keeps the comma of `sk-abc,`.
       const m = WRAPPING.exec(word);
-      if (m === null) return word;
-      const core = m[2] ?? '';
-      return core !== word && hit(core) ? `${m[1] ?? ''}[REDACTED]${m[3] ?? ''}` : word;
+      const core = m?.[2] ?? word;
+      if (core !== word && hit(core)) return `${m?.[1] ?? ''}[REDACTED]${m?.[3] ?? ''}`;
+      return hit(word) ? '[REDACTED]' : word;
     });
 }
