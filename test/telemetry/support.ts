@@ -53,3 +53,41 @@ export function parsePrometheus(text: string): PromSample[] {
 export function total(samples: readonly PromSample[], name: string, where: Readonly<Record<string, string>> = {}): number {
   return samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
 }
+
+export interface Received {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+export interface Collector {
+  readonly url: string;
+  readonly received: Received[];
+  close(): Promise<void>;
+}
+
+/** A local OTLP/HTTP collector: keeps every request it receives and answers 200 `{}`. */
+export async function startCollector(): Promise<Collector> {
+  const { createServer } = await import('node:http');
+  const { gunzipSync } = await import('node:zlib');
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (p: Buffer) => parts.push(p));
+    req.on('end', () => {
+      const raw = Buffer.concat(parts);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    received,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
