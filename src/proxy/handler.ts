@@ -136,7 +136,9 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       // No candidate admitted by budgets or rate limits is the policy saying no, not a provider failing.
       return refuse(out.error, out.error.code === 'budget_exhausted' || out.error.code === 'rate_limited' ? 'denied' : 'failed');
     case 'answer': {
-      const { status, body } = out.result;
+      const status = out.result.status;
+      // A provider's error may quote the credential it was sent; the client never sees ours.
+      const body = status < 400 ? out.result.body : tel.scrubSecrets(out.result.body);
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
       const answer = status < 300 ? parseJson(body) : undefined;

@@ -66,9 +66,20 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
+    return redactKeyLiterals(this.scrubKnown(text));
+  }
+
+  /** Only the known secrets: for bodies relayed to a client, which must otherwise stay as the provider sent them. */
+  scrubKnown(text: string): string {
     let out = text;
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return redactKeyLiterals(out);
+    return out;
+  }
+
+  /** `scrubKnown` on bytes; the same buffer when it holds no secret (the usual case costs a search per secret). */
+  scrubBuffer(body: Buffer): Buffer {
+    if (!this.secrets.some((s) => body.includes(s))) return body;
+    return Buffer.from(this.scrubKnown(body.toString('utf8')), 'utf8');
   }
 }
 

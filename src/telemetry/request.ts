@@ -82,6 +82,11 @@ export class RequestTelemetry {
     };
   }
 
+  /** `body` with the provider keys of this policy replaced (a provider's error answer may quote one). */
+  scrubSecrets(body: Buffer): Buffer {
+    return this.scrubber.scrubBuffer(body);
+  }
+
   /** The request's one settlement: spans end, metrics count it, the audit log records it. Never throws. */
   settled(record: SettleRecord): void {
     try {

@@ -47,6 +47,14 @@ describe('SecretScrubber', () => {
     expect(shaped).not.toContain('abcdefghij0123456789XYZ');
   });
 
+  it('scrubs bytes relayed to a client only of the known secrets, and returns clean bytes as they were', () => {
+    const s = new SecretScrubber(['pk-0123456789-provider']);
+    const clean = Buffer.from('{"error":{"message":"sk-abcdefghijklmnop0123 is not ours to hide"}}');
+    expect(s.scrubBuffer(clean)).toBe(clean);
+    const quoted = Buffer.from('{"error":{"message":"Incorrect API key provided: pk-0123456789-provider"}}');
+    expect(s.scrubBuffer(quoted).toString()).toBe('{"error":{"message":"Incorrect API key provided: [redacted]"}}');
+  });
+
   it('replaces a longer secret whole when it contains a shorter one', () => {
     const s = new SecretScrubber(['secret-part-1', 'secret-part-1-and-more']);
     expect(s.scrub('x secret-part-1-and-more y')).toBe('x [redacted] y');
