@@ -73,52 +73,63 @@ export interface AuditInput {
 
 function budgetsOf(input: AuditInput): AuditBudgets | undefined {
   const { record, decision, policy, cost } = input;
-  const effects = (decision?.trace ?? []).filter((s) => s.step === 'budget').map((s) => (s.rule === undefined ? { effect: s.effect, detail: s.detail } : { rule: s.rule, effect: s.effect, detail: s.detail }));
+  const team = record.team === undefined ? undefined : planOf(policy).team(record.team);
+  // A team no budget covers: no bucket to charge, and no budget step in its decisions.
+  if (team === undefined || team.budgets.length === 0) return undefined;
+  const effects: { rule?: string; effect: string; detail: string }[] = [];
+  for (const s of decision?.trace ?? []) if (s.step === 'budget') effects.push(s.rule === undefined ? { effect: s.effect, detail: s.detail } : { rule: s.rule, effect: s.effect, detail: s.detail });
   const charged: { budget: string; bucket: string; window: string }[] = [];
   const model = record.model === undefined ? undefined : policy.models.get(record.model);
-  const team = record.team === undefined ? undefined : planOf(policy).team(record.team);
-  if (cost !== undefined && model !== undefined && team !== undefined) {
+  if (cost !== undefined && model !== undefined) {
     for (const b of team.chargesFor(model)) charged.push({ budget: b.name, bucket: bucketOf(b.per, team.team, record.keyId), window: b.window });
   }
   return charged.length === 0 && effects.length === 0 ? undefined : { charged, effects };
 }
 
-/** The audit record of one settled request; optional fields are left out rather than written as null. */
+/** The context as written: its request id and key id are the record's own (readers fill them back in). */
+function contextOf(record: SettleRecord): RequestContext | undefined {
+  const ctx = record.context;
+  if (ctx === undefined) return undefined;
+  const { requestId, keyId, ...rest } = ctx;
+  // Kept when they differ from the envelope's, which the proxy never does but a replay must not lose.
+  return { ...rest, ...(requestId === record.requestId ? {} : { requestId }), ...(keyId === record.keyId ? {} : { keyId }) };
+}
+
+/**
+ * The audit record of one settled request. Every record has the same fields in the same order (absent ones are
+ * undefined, which JSON leaves out): one object shape, cheap to build and to serialise.
+ */
 export function auditRecord(input: AuditInput): AuditRecord {
   const { record, decision, scrubber } = input;
   const decided = decision !== undefined && record.context !== undefined;
-  const primary = decision?.candidates[0];
-  const deny = decision?.deny;
-  const out: { -readonly [K in keyof AuditRecord]: AuditRecord[K] } = {
+  const deny = decided ? decision.deny : undefined;
+  return {
     kind: AUDIT_KIND,
     time: new Date(input.arrivedAt).toISOString(),
     requestId: record.requestId,
+    keyId: record.keyId,
+    team: record.team,
     protocol: record.protocol,
     policyVersion: record.policyVersion,
     decided,
-    attempts: record.attempts.map((a) => ({ ...a, note: scrubber.scrub(a.note) })),
+    context: decided ? contextOf(record) : undefined,
+    outcome: decided ? decision.outcome : undefined,
+    route: decided ? decision.route : undefined,
+    model: decided ? decision.candidates[0]?.model : undefined,
+    candidates: decided ? decision.candidates.map((c) => ({ model: c.model, provider: c.provider, upstreamModel: c.upstreamModel })) : undefined,
+    deny: deny === undefined ? undefined : { code: deny.code, message: scrubber.scrub(deny.message), rule: deny.rule },
+    // Notes of answered attempts are the proxy's own words (`answered 200`); others may quote an error.
+    attempts: record.attempts.map((a) => (a.result === 'ok' ? a : { ...a, note: scrubber.scrub(a.note) })),
+    upstream: record.model !== undefined && record.provider !== undefined ? { model: record.model, provider: record.provider } : undefined,
     result: record.outcome,
     status: record.status,
+    errorCode: record.errorCode,
     stream: record.stream,
+    usage: record.usage,
+    cost: input.cost,
+    budgets: budgetsOf(input),
     latencyMs: record.latencyMs,
+    decisionMs: input.decisionMs,
+    content: input.content,
   };
-  if (record.keyId !== undefined) out.keyId = record.keyId;
-  if (record.team !== undefined) out.team = record.team;
-  if (decided) {
-    out.context = record.context;
-    out.outcome = decision.outcome;
-    if (decision.route !== undefined) out.route = decision.route;
-    if (primary !== undefined) out.model = primary.model;
-    out.candidates = decision.candidates.map((c) => ({ model: c.model, provider: c.provider, upstreamModel: c.upstreamModel }));
-    if (deny !== undefined) out.deny = { code: deny.code, message: scrubber.scrub(deny.message), ...(deny.rule === undefined ? {} : { rule: deny.rule }) };
-  }
-  if (record.model !== undefined && record.provider !== undefined) out.upstream = { model: record.model, provider: record.provider };
-  if (record.errorCode !== undefined) out.errorCode = record.errorCode;
-  if (record.usage !== undefined) out.usage = record.usage;
-  if (input.cost !== undefined) out.cost = input.cost;
-  const budgets = budgetsOf(input);
-  if (budgets !== undefined) out.budgets = budgets;
-  if (input.decisionMs !== undefined) out.decisionMs = input.decisionMs;
-  if (input.content !== undefined) out.content = input.content;
-  return out;
 }

@@ -20,6 +20,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { Candidate, Decision } from '../engine/index.js';
+import { sentCount } from '../proxy/failover.js';
 import type { SettleRecord } from '../proxy/settle.js';
 import type { AttemptResult } from '../proxy/upstream.js';
 import type { Upstream } from '../proxy/runtime.js';
@@ -66,12 +67,33 @@ export const ATTR = {
 } as const;
 
 /** `"model": "…"` near the start of an answer or of a stream's first event: the model that answered. */
-const MODEL_FIELD = /"model"\s*:\s*"((?:[^"\\]|\\.){1,200})"/;
+const MODEL_FIELD = /^"model"\s*:\s*"((?:[^"\\]|\\.){1,200})"/;
 
 function responseModelOf(result: AttemptResult): string | undefined {
   const head = result.kind === 'answer' ? result.body : result.kind === 'stream' ? result.first : undefined;
   if (head === undefined) return undefined;
-  return MODEL_FIELD.exec(head.subarray(0, 2048).toString('utf8'))?.[1];
+  // Only the few bytes after the key are decoded, not the answer.
+  const at = head.indexOf('"model"');
+  if (at < 0 || at > 4096) return undefined;
+  return MODEL_FIELD.exec(head.toString('utf8', at, at + 256))?.[1];
+}
+
+/** The attributes of an attempt that depend only on where it goes: built once per provider address. */
+const upstreamAttributes = new WeakMap<Upstream, Attributes>();
+
+function attributesOf(upstream: Upstream, path: string): Attributes {
+  let a = upstreamAttributes.get(upstream);
+  if (a === undefined) {
+    const url = new URL(upstream.origin);
+    a = {
+      'http.request.method': 'POST',
+      'server.address': url.hostname,
+      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      'url.full': safeUrl(`${upstream.origin}${upstream.basePath}${path}`),
+    };
+    upstreamAttributes.set(upstream, a);
+  }
+  return a;
 }
 
 /** One upstream attempt's CLIENT span. */
@@ -159,18 +181,12 @@ export class RequestSpan {
     this.attempts += 1;
     const span = tracer().startSpan(`chat ${c.upstreamModel}`, { kind: SpanKind.CLIENT }, this.ctx);
     if (span.isRecording()) {
-      const url = new URL(upstream.origin);
-      span.setAttributes({
-        [ATTR.operation]: 'chat',
-        [ATTR.provider]: c.provider,
-        [ATTR.requestModel]: c.upstreamModel,
-        'switchyard.model': c.model,
-        'switchyard.attempt': this.attempts,
-        'http.request.method': 'POST',
-        'server.address': url.hostname,
-        'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-        'url.full': safeUrl(`${upstream.origin}${upstream.basePath}${path}`),
-      });
+      span.setAttributes(attributesOf(upstream, path));
+      span.setAttribute(ATTR.operation, 'chat');
+      span.setAttribute(ATTR.provider, c.provider);
+      span.setAttribute(ATTR.requestModel, c.upstreamModel);
+      span.setAttribute('switchyard.model', c.model);
+      span.setAttribute('switchyard.attempt', this.attempts);
     }
     return new AttemptSpan(span);
   }
@@ -195,7 +211,7 @@ function serverAttributes(record: SettleRecord, decision: Decision | undefined, 
     'switchyard.request_id': record.requestId,
     'switchyard.protocol': record.protocol,
     'switchyard.outcome': record.outcome,
-    'switchyard.attempts': record.attempts.filter((x) => x.result !== 'skipped').length,
+    'switchyard.attempts': sentCount(record.attempts),
     'http.response.status_code': record.status,
   };
   if (record.team !== undefined) a[ATTR.team] = record.team;

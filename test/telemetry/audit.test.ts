@@ -106,7 +106,8 @@ describe('the audit log of a session', () => {
       team: 'app',
       protocol: 'openai',
       decided: true,
-      context: { team: 'app', model: 'auto', keyId: 'app-main', requestId: ok.requestId, stream: false },
+      // The context's request and key ids are the record's own; traffic readers fill them back in.
+      context: { team: 'app', model: 'auto', stream: false },
       outcome: 'route',
       route: 'default',
       model: 'primary-mini',
@@ -120,6 +121,8 @@ describe('the audit log of a session', () => {
       stream: false,
     });
     expect(ok.policyVersion).toBe(settled[0]!.policyVersion);
+    expect(ok.context).not.toHaveProperty('requestId');
+    expect({ ...ok.context, requestId: ok.requestId, keyId: ok.keyId }).toEqual(settled[0]!.context);
     expect(ok.attempts).toEqual([expect.objectContaining({ model: 'primary-mini', provider: 'oa-primary', result: 'ok', status: 200 })]);
     expect(ok.usage).toEqual(settled[0]!.usage);
     // $1 and $2 per million tokens in the fixture.
