@@ -55,7 +55,7 @@ class Evaluator {
     const tokens = this.d.promptCuts[p.prompt]!;
     const context = windows ? intervalOf(this.g.contextCuts, tokens) : 0;
     const prompt = intervalOf(this.g.promptCuts, tokens);
-    const c = computeClass(this.g, this.team[p.team]!, this.dataClass[p.dataClass]!, this.task[p.task]!, p.complexity, this.model[p.model]!, prompt, context, p.stream);
+    const c = computeClass(this.g, this.team[p.team]!, this.dataClass[p.dataClass]!, this.task[p.task]!, p.complexity, 0, this.model[p.model]!, prompt, context, p.stream);
     // INVARIANT: the owned region was computed from the same matches the engine indexes.
     if (c.kind !== 'routed' || c.route !== route) throw new Error(`analysis and engine disagree on the owner of a request of route ${route.entry.name}`);
     return { point: p, cls: c, outcome: computeOutcome(this.g, c, 0) };

@@ -1,14 +1,15 @@
 // compile(policy) → DecisionGraph, as named, timed stages (OPA's compiler style):
-//   intern → index-routes → precompute-eligibility → index-budgets → freeze.
+//   intern → index-routes → precompute-eligibility → index-budgets → classifier → freeze.
 // The policy is a linked, valid PolicySet; a dangling reference here is a bug upstream, so it throws.
 import type { RequestMatch, TokenRange } from '../policy/generated/policy.js';
+import { classifierFor, type CompiledClassifier } from '../classify/index.js';
 import type { PolicySet, TeamEntry } from '../policy/model.js';
-import { modelAliases, tierRank } from '../policy/model.js';
+import { modelAliases, ruleId, sourceRef, tierRank } from '../policy/model.js';
 import { budgetsByTeam, compileBudget, compileResidency, compileVetting } from './compile-rules.js';
 import { byPriority, compileRoute, refOf } from './compile-routes.js';
 import { traceStep } from './decision.js';
-import { CORE, type CModel, type CompileResult, type DecisionGraph, type GraphCore, type ClassEntry } from './graph.js';
-import { MatchIndex, type IndexDomains } from './match-index.js';
+import { CORE, type CClassifier, type CModel, type CompileResult, type DecisionGraph, type GraphCore, type ClassEntry } from './graph.js';
+import { COMPLEXITY_SLOTS, MatchIndex, type IndexDomains } from './match-index.js';
 import * as text from './text.js';
 
 /** Most request classes a graph memoises by default; past it, decisions are computed (identically) without caching. */
@@ -105,6 +106,24 @@ function idOf(map: ReadonlyMap<string, number>, name: string, what: string): num
   return id;
 }
 
+/** The Classifier's outcomes as the engine uses them: interned task and complexity, trace reference and wording. */
+function compileClassifierOutcomes(compiled: CompiledClassifier, taskIds: ReadonlyMap<string, number>): CClassifier {
+  const rule = ruleId(compiled.entry);
+  const outcome = (task: string | undefined, complexity: string | undefined, source: string, by: string) =>
+    Object.freeze({
+      ref: Object.freeze({ rule, source }),
+      taskId: task === undefined ? -1 : idOf(taskIds, task, 'task'),
+      complexity: complexity === undefined ? 0 : (COMPLEXITY_SLOTS.get(complexity) ?? 0),
+      by,
+    });
+  const outcomes = compiled.rules.map((r) =>
+    outcome(r.task, r.complexity, sourceRef(r.source), text.classifierMatched(text.classifierRuleLabel(r.index, r.name), r.when)),
+  );
+  const f = compiled.fallback;
+  outcomes.push(outcome(f.task, f.complexity, sourceRef(f.source), text.classifierDefault));
+  return Object.freeze({ compiled, outcomes: Object.freeze(outcomes) });
+}
+
 /** Compile a policy and report how long each stage took. */
 export function compileWithTimings(policy: PolicySet, options: CompileOptions = {}): CompileResult {
   const timings: { stage: string; ms: number }[] = [];
@@ -144,11 +163,17 @@ export function compileWithTimings(policy: PolicySet, options: CompileOptions = 
 
   const teamBudgets = stage('index-budgets', () => budgetsByTeam(n.teams, [...policy.budgets.values()].map((b) => compileBudget(b, n.models))));
 
+  const classifier = stage('classifier', () => {
+    const compiled = classifierFor(policy).classifier;
+    return compiled === undefined ? null : compileClassifierOutcomes(compiled, n.taskIds);
+  });
+
   const limit = options.classCacheLimit ?? CLASS_CACHE_LIMIT;
   const graph = stage('freeze', (): DecisionGraph => {
     const org = policy.organization.spec;
-    // Class key after the team: declared data class or the team default, declared task or the default, …
-    const radix = [n.dataClasses.length + 1, n.tasks.length + 1, 4, n.namedModels.length + 1, n.promptCuts.length + 1, n.contextCuts.length + 1, 2];
+    // Class key after the team: declared data class or the team default, task (declared, default, classified), …
+    const outcomes = classifier === null ? 0 : classifier.outcomes.length;
+    const radix = [n.dataClasses.length + 1, 2 * n.tasks.length + 1, 7, outcomes + 1, n.namedModels.length + 1, n.promptCuts.length + 1, n.contextCuts.length + 1, 2];
     const keySpace = radix.reduce((a, b) => a * b, 1);
     const core: GraphCore = Object.freeze({
       version: policy.version.id,
@@ -171,6 +196,7 @@ export function compileWithTimings(policy: PolicySet, options: CompileOptions = 
       routeIndex: routing.index,
       ...rules,
       teamBudgets,
+      classifier,
       radix,
       // Keys past 2^53 would collide, so such a (huge) request space is decided without a cache.
       cache: Number.isSafeInteger(keySpace) && limit > 0 ? n.teams.map(() => new Map<number, ClassEntry>()) : null,

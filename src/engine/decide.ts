@@ -1,6 +1,6 @@
-// decide(graph, ctx, budgets): admission checks, then one cache lookup for the request's class (computed on
-// first use: route index lookup, rule lookup, filters), the sticky pick for weighted routes, and the budget
-// step. A request whose class is cached and on which no budget acts allocates nothing: it gets the class's
+// decide(graph, ctx, budgets): admission checks, classification when the policy has a Classifier and the
+// context carries features, then one cache lookup for the request's class (computed on first use: route index
+// lookup, rule lookup, filters), the sticky pick for weighted routes, and the budget step. A request whose class is cached and on which no budget acts allocates nothing: it gets the class's
 // frozen decision.
 import { applyBudgets } from './budget-step.js';
 import { denyDecision, traceStep } from './decision.js';
@@ -17,7 +17,7 @@ function invalid(g: GraphCore, message: string): Decision {
 }
 
 function noRoute(g: GraphCore, c: NoRouteClass, ctx: RequestContext, promptTokens: number, stream: boolean): Decision {
-  const message = text.noRoute(c.team.name, c.dataClass, c.task, ctx.complexity, ctx.model, promptTokens, stream);
+  const message = text.noRoute(c.team.name, c.dataClass, c.task, c.complexity, ctx.model, promptTokens, stream);
   return denyDecision(g.version, 'no_route', message, g.org, null, [...c.head, traceStep('route', g.org, 'no-match', message)]);
 }
 
@@ -37,19 +37,20 @@ function classOf(
   dc: number,
   task: number,
   complexity: number,
+  classified: number,
   model: number,
   prompt: number,
   context: number,
   stream: number,
 ): ClassEntry {
   const cache = g.cache;
-  if (cache === null) return computeClass(g, team, dc, task, complexity, model, prompt, context, stream);
+  if (cache === null) return computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream);
   const r = g.radix;
-  const key = ((((((dc * r[1]! + task) * r[2]! + complexity) * r[3]! + model) * r[4]! + prompt) * r[5]! + context) * r[6]!) + stream;
+  const key = (((((((dc * r[1]! + task) * r[2]! + complexity) * r[3]! + classified) * r[4]! + model) * r[5]! + prompt) * r[6]! + context) * r[7]!) + stream;
   const classes = cache[team]!;
   const hit = classes.get(key);
   if (hit !== undefined) return hit;
-  const entry = computeClass(g, team, dc, task, complexity, model, prompt, context, stream);
+  const entry = computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream);
   if (g.cacheUsage.entries < g.cacheLimit) {
     classes.set(key, entry);
     g.cacheUsage.entries++;
@@ -89,11 +90,22 @@ export function decide(graph: DecisionGraph, ctx: RequestContext, budgets: Budge
   if (maxTokens !== undefined && (!Number.isSafeInteger(maxTokens) || maxTokens < 1)) return invalid(g, text.badMaxTokens(maxTokens));
   if (ctx.stream !== undefined && typeof ctx.stream !== 'boolean') return invalid(g, text.badStream(ctx.stream));
   const stream = ctx.stream === true ? 1 : 0;
+  // Classification fills what the caller left unset; its outcome is part of the class (the trace names it).
+  let classified = 0;
+  const features = ctx.features;
+  const classifier = g.classifier;
+  if (classifier !== null && typeof features === 'object' && features !== null && (ctx.task === undefined || ctx.complexity === undefined)) {
+    const i = classifier.compiled.match(features);
+    const outcome = classifier.outcomes[i]!;
+    classified = i + 1;
+    if (ctx.task === undefined && outcome.taskId >= 0) task = g.tasks.length + 1 + outcome.taskId;
+    if (ctx.complexity === undefined && outcome.complexity > 0) complexity = 3 + outcome.complexity;
+  }
   const model = g.modelSlots.get(ctx.model) ?? g.otherModel;
   const prompt = intervalOf(g.promptCuts, promptTokens);
   const context = intervalOf(g.contextCuts, promptTokens + (maxTokens ?? 0));
 
-  const c = classOf(g, team, dc, task, complexity, model, prompt, context, stream);
+  const c = classOf(g, team, dc, task, complexity, classified, model, prompt, context, stream);
   switch (c.kind) {
     case 'final':
       return c.decision;

@@ -1,6 +1,7 @@
 // The compiled decision graph: what `compile` produces and `decide` reads. Everything a decision can reuse is
 // built here once — interned names, frozen candidates, the route and rule indexes, the trace entries each rule
 // can contribute — so `decide` only looks things up. The public face is `DecisionGraph`; the rest is internal.
+import type { CompiledClassifier } from '../classify/classifier.js';
 import type { Tier } from '../policy/generated/policy.js';
 import type { BudgetEntry, ModelEntry, PolicySet, ProviderEntry, RouteEntry, TeamEntry } from '../policy/model.js';
 import type { MatchIndex } from './match-index.js';
@@ -124,6 +125,7 @@ export interface NoRouteClass {
   readonly team: TeamEntry;
   readonly dataClass: string;
   readonly task: string;
+  readonly complexity: string | undefined;
   /** admit + context entries. */
   readonly head: readonly TraceStep[];
 }
@@ -139,6 +141,23 @@ export interface RoutedClass {
   readonly rules: readonly CRule[];
   readonly contextInterval: number;
   readonly outcomes: (Outcome | undefined)[];
+}
+
+/** What one Classifier outcome (a rule, or the default as the last) sets, and how the trace names it. */
+export interface CClassOutcome {
+  readonly ref: RuleRef;
+  /** Id of the task it sets, or -1 when neither the rule nor the default sets one. */
+  readonly taskId: number;
+  /** Complexity it sets: 1 low, 2 medium, 3 high; 0 none. */
+  readonly complexity: number;
+  /** The start of the context entry's detail: which rule matched and on what, or that the default applied. */
+  readonly by: string;
+}
+
+export interface CClassifier {
+  readonly compiled: CompiledClassifier;
+  /** One per rule, then the default. */
+  readonly outcomes: readonly CClassOutcome[];
 }
 
 /** One equivalence class of requests: all are decided alike, up to budgets and the sticky pick. */
@@ -171,7 +190,13 @@ export interface GraphCore {
   readonly residencyIndex: MatchIndex;
   /** Per team: budgets whose team conditions hold, in declaration order. */
   readonly teamBudgets: readonly (readonly CBudget[])[];
-  /** Radix sizes of the class key after the team: data class + default, task + default, complexity, model, prompt, context, stream. */
+  /** The policy's Classifier; null when it has none. */
+  readonly classifier: CClassifier | null;
+  /**
+   * Radix sizes of the class key after the team: data class + default; task (declared ids, the default, then
+   * classified ids); complexity (none, declared 1–3, classified 4–6); classifier outcome (0 not classified,
+   * then 1 + outcome); model, prompt, context, stream.
+   */
   readonly radix: readonly number[];
   /** Per team: class key → entry. Memoisation only: a cache miss computes the same entry. Null when keys would not fit a safe integer. */
   readonly cache: readonly Map<number, ClassEntry>[] | null;

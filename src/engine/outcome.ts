@@ -9,16 +9,19 @@ import * as text from './text.js';
 const COMPLEXITIES = [undefined, 'low', 'medium', 'high'] as const;
 
 /**
- * The class of a request given its slots: data class and task are declared ids or the "default" slot (the
- * number of ids), complexity 0–3 (0 none), model a named-model slot or the "other" slot, prompt and context
- * the intervals of promptTokens and promptTokens + maxTokens, stream 0/1.
+ * The class of a request given its slots: data class a declared id or the "default" slot (the number of ids);
+ * task a declared id, the default slot, or (past it) a classified id; complexity 0 none, 1–3 declared, 4–6
+ * classified; classified 0 when no Classifier ran, else 1 + its outcome (rule, or default last); model a
+ * named-model slot or the "other" slot; prompt and context the intervals of promptTokens and promptTokens +
+ * maxTokens; stream 0/1.
  */
 export function computeClass(
   g: GraphCore,
   teamId: number,
   dcSlot: number,
   taskSlot: number,
-  complexity: number,
+  complexitySlot: number,
+  classified: number,
   model: number,
   prompt: number,
   context: number,
@@ -29,21 +32,29 @@ export function computeClass(
   const dcDeclared = dcSlot < g.dataClasses.length;
   const dcId = dcDeclared ? dcSlot : g.teamDefaultClass[teamId]!;
   const dataClass = g.dataClasses[dcId]!;
-  const taskDeclared = taskSlot < g.tasks.length;
-  const taskId = taskDeclared ? taskSlot : g.defaultTask;
+  const tasks = g.tasks.length;
+  const taskFrom: text.ValueSource = taskSlot < tasks ? 'declared' : taskSlot === tasks ? 'default' : 'classifier';
+  const taskId = taskFrom === 'declared' ? taskSlot : taskFrom === 'default' ? g.defaultTask : taskSlot - tasks - 1;
   const task = g.tasks[taskId]!;
+  const complexity = complexitySlot > 3 ? complexitySlot - 3 : complexitySlot;
   if (dcDeclared && g.teamAllows[teamId]![dcId] === 0) {
     const message = text.dataClassNotAllowed(team.name, dataClass, team.spec.dataClasses.allowed);
     const trace = [traceStep('admit', teamRef, 'deny', message)];
     return { kind: 'final', decision: denyDecision(g.version, 'data_class_not_allowed', message, teamRef, null, trace) };
   }
-  const resolved = text.contextDetail(dataClass, dcDeclared, task, taskDeclared, COMPLEXITIES[complexity], stream === 1);
-  const head = Object.freeze([
-    traceStep('admit', teamRef, 'allow', text.admitted(team.name, dataClass, dcDeclared)),
-    traceStep('context', g.org, 'resolve', resolved),
-  ]);
+  const outcome = classified === 0 ? undefined : g.classifier?.outcomes[classified - 1];
+  const contextStep =
+    outcome === undefined
+      ? traceStep('context', g.org, 'resolve', text.contextDetail(dataClass, dcDeclared, task, taskFrom === 'declared', COMPLEXITIES[complexity], stream === 1))
+      : traceStep(
+          'context',
+          outcome.ref,
+          'classify',
+          text.classifiedContextDetail(outcome.by, dataClass, dcDeclared, task, taskFrom, COMPLEXITIES[complexity], complexitySlot > 3 ? 'classifier' : 'declared', stream === 1),
+        );
+  const head = Object.freeze([traceStep('admit', teamRef, 'allow', text.admitted(team.name, dataClass, dcDeclared)), contextStep]);
   const r = g.routeIndex.first(teamId, dcId, taskId, complexity, model, prompt, stream);
-  if (r < 0) return { kind: 'no-route', team, dataClass, task, head };
+  if (r < 0) return { kind: 'no-route', team, dataClass, task, complexity: COMPLEXITIES[complexity], head };
   const route = g.routes[r]!;
   const rules = [
     ...g.vettingIndex.all(teamId, dcId, taskId, complexity, model, prompt, stream).map((i) => g.vettings[i]!),

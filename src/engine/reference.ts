@@ -1,10 +1,12 @@
 // The reference evaluator: docs/decision-semantics.md read literally, one step after another, with linear scans
 // over the policy and no index, cache or precomputation. It is slow on purpose and shares nothing with the
-// compiled engine but the wording (text.ts), the pricing formula and the percent rounding (pricing.ts):
+// compiled engine but the wording (text.ts), the pricing formula and the percent rounding (pricing.ts), and
+// the normal form of Classifier keywords (classify/keywords.ts; classification is in reference-classify.ts):
 // test/engine/differential.test.ts proves both return the same Decision for generated policies and requests.
 import type { BudgetEntry, Kind, ModelEntry, PolicySet, ProviderEntry, RouteEntry, TeamEntry } from '../policy/model.js';
 import { budgetThresholds, enforcementOf, ruleId, sourceRef, tierRank } from '../policy/model.js';
 import type { RequestMatch, TeamLabelSelector, Tier, VettingSpec } from '../policy/generated/policy.js';
+import { resolveTaskAndComplexity } from './reference-classify.js';
 import type { BudgetState, Candidate, Decision, Denial, RequestContext, TraceStep } from './types.js';
 import { NO_SPEND } from './types.js';
 import { estimateCostUsd, percentUsed, pricePerMTok } from './pricing.js';
@@ -151,10 +153,16 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
     return deny('data_class_not_allowed', message, team);
   }
   trace.push(entry('admit', team, 'allow', text.admitted(team.name, dataClass, ctx.dataClass !== undefined)));
-  const task = ctx.task ?? org.spec.defaults.task;
   const stream = ctx.stream ?? false;
-  trace.push(entry('context', org, 'resolve', text.contextDetail(dataClass, ctx.dataClass !== undefined, task, ctx.task !== undefined, ctx.complexity, stream)));
-  const req: Req = { team, dataClass, task, complexity: ctx.complexity, model: ctx.model, promptTokens, stream };
+  const resolved = resolveTaskAndComplexity(policy, ctx);
+  const { task, complexity } = resolved;
+  if (resolved.by === undefined) {
+    trace.push(entry('context', org, 'resolve', text.contextDetail(dataClass, ctx.dataClass !== undefined, task, ctx.task !== undefined, complexity, stream)));
+  } else {
+    const detail = text.classifiedContextDetail(resolved.by.text, dataClass, ctx.dataClass !== undefined, task, resolved.taskFrom, complexity, resolved.complexityFrom, stream);
+    trace.push({ step: 'context', rule: resolved.by.rule, source: resolved.by.source, effect: 'classify', detail });
+  }
+  const req: Req = { team, dataClass, task, complexity, model: ctx.model, promptTokens, stream };
 
   // 2. route: the highest priority wins, the first declared among equals
   let route: RouteEntry | undefined;
@@ -162,7 +170,7 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
     if (holds(r.spec.match, req) && (route === undefined || r.spec.priority > route.spec.priority)) route = r;
   }
   if (route === undefined) {
-    const message = text.noRoute(team.name, dataClass, task, ctx.complexity, ctx.model, promptTokens, stream);
+    const message = text.noRoute(team.name, dataClass, task, complexity, ctx.model, promptTokens, stream);
     trace.push(entry('route', org, 'no-match', message));
     return deny('no_route', message, org);
   }

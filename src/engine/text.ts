@@ -1,7 +1,7 @@
 // The wording of traces and deny messages. The compiled engine and the reference evaluator both phrase through
 // these functions, so the differential test compares what they decided, not how a sentence was assembled.
 // Every function takes plain values and decides nothing. Messages quote the user's values in backticks.
-import type { RequestMatch, TokenRange } from '../policy/generated/policy.js';
+import type { FeatureMatch, RequestMatch, TokenRange } from '../policy/generated/policy.js';
 
 export const q = (s: string): string => `\`${s}\``;
 export const qList = (xs: readonly string[]): string => xs.map(q).join(', ');
@@ -43,9 +43,60 @@ export function contextDetail(
   ].join(', ');
 }
 
+// ---- classification (the context step when a Classifier runs) ----
+
+/** Where a resolved value came from. */
+export type ValueSource = 'declared' | 'default' | 'classifier';
+const SOURCE_TEXT: Readonly<Record<ValueSource, string>> = { declared: 'declared', default: 'organization default', classifier: 'classifier' };
+
+type Bounds = { readonly lt?: number; readonly lte?: number; readonly gt?: number; readonly gte?: number };
+
+export function describeFeatureMatch(when: FeatureMatch): string {
+  const parts: string[] = [];
+  const range = (label: string, b: Bounds | undefined): void => {
+    if (b !== undefined) parts.push(`${label} ${describeTokenRange(b)}`);
+  };
+  range('prompt tokens', when.promptTokens);
+  range('messages', when.messages);
+  range('turns', when.turns);
+  range('max tokens', when.maxTokens);
+  range('code density', when.codeDensity);
+  if (when.systemKeywords) parts.push(`system ${plural(when.systemKeywords.length, 'keyword')} ${qList(when.systemKeywords)}`);
+  if (when.userKeywords) parts.push(`user ${plural(when.userKeywords.length, 'keyword')} ${qList(when.userKeywords)}`);
+  if (when.tools !== undefined) parts.push(when.tools ? 'tools' : 'no tools');
+  if (when.images !== undefined) parts.push(when.images ? 'images' : 'no images');
+  if (when.jsonMode !== undefined) parts.push(when.jsonMode ? 'JSON mode' : 'no JSON mode');
+  return parts.length === 0 ? 'no conditions' : parts.join('; ');
+}
+
+/** A Classifier rule as messages name it: by name, else by position (1-based). */
+export const classifierRuleLabel = (index: number, name: string | undefined): string =>
+  name === undefined ? `rule #${index + 1}` : `rule ${q(name)}`;
+export const classifierMatched = (label: string, when: FeatureMatch): string => `classifier ${label} matched (${describeFeatureMatch(when)})`;
+export const classifierDefault = 'no classifier rule matched, the classifier default applies';
+
+export function classifiedContextDetail(
+  by: string,
+  dc: string,
+  dcDeclared: boolean,
+  task: string,
+  taskFrom: ValueSource,
+  complexity: string | undefined,
+  complexityFrom: 'declared' | 'classifier',
+  stream: boolean,
+): string {
+  const parts = [
+    `data class ${q(dc)} (${dcDeclared ? 'declared' : 'team default'})`,
+    `task ${q(task)} (${SOURCE_TEXT[taskFrom]})`,
+    complexity === undefined ? 'no complexity' : `complexity ${q(complexity)} (${complexityFrom})`,
+    `stream ${stream}`,
+  ];
+  return `${by}: ${parts.join(', ')}`;
+}
+
 // ---- route ----
 
-export function describeTokenRange(r: TokenRange): string {
+export function describeTokenRange(r: TokenRange | Bounds): string {
   const parts: string[] = [];
   if (r.gt !== undefined) parts.push(`> ${r.gt}`);
   if (r.gte !== undefined) parts.push(`≥ ${r.gte}`);

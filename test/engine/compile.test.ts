@@ -8,7 +8,7 @@ import { fixturePolicy } from '../support/engine-fixture.js';
 describe('compile', () => {
   it('runs as named, timed stages', () => {
     const { graph, timings } = compileWithTimings(fixturePolicy());
-    expect(timings.map((t) => t.stage)).toEqual(['intern', 'index-routes', 'precompute-eligibility', 'index-budgets', 'freeze']);
+    expect(timings.map((t) => t.stage)).toEqual(['intern', 'index-routes', 'precompute-eligibility', 'index-budgets', 'classifier', 'freeze']);
     for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
     expect(graph.version).toBe('test-version');
   });
