@@ -43,6 +43,7 @@ export const DIAGNOSTICS = {
   organization_duplicate: { severity: 'error', summary: 'the policy has more than one Organization document' },
   unknown_reference: { severity: 'error', summary: 'a name refers to no document of the expected kind (or model alias)' },
   not_in_vocabulary: { severity: 'error', summary: 'a data class or task is not in the Organization\'s vocabulary' },
+  classifier_duplicate: { severity: 'error', summary: 'the policy has more than one Classifier document' },
   team_default_not_allowed: { severity: 'error', summary: 'a Team\'s default data class is not among its allowed data classes' },
   duplicate_key_id: { severity: 'error', summary: 'two team keys have the same id' },
   duplicate_key_hash: { severity: 'error', summary: 'two team keys have the same SHA-256 hash' },
@@ -62,6 +63,8 @@ export const DIAGNOSTICS = {
   weighted_zero_weight: { severity: 'error', summary: 'a weighted route\'s target weights sum to 0' },
   weight_ignored: { severity: 'warning', summary: 'a target sets `weight` but its route is not `strategy: weighted`' },
   budget_matches_nothing: { severity: 'warning', summary: 'a Budget\'s `models`/`providers` name no model a request of its teams can be sent to' },
+  classifier_rule_unreachable: { severity: 'warning', summary: 'a Classifier rule never fires: an earlier rule holds for every request it holds for' },
+  classifier_never_sets: { severity: 'warning', summary: 'a Route matches a task or complexity that the Classifier never sets' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
@@ -103,6 +106,7 @@ export const REQUEST_ERRORS = {
   upstream_timeout: { status: 504, type: 'server_error', summary: 'the last candidate provider timed out (connect or first byte)' },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', summary: 'every candidate provider answered 429' },
   upstream_unavailable: { status: 503, type: 'server_error', summary: 'no candidate could be tried: open circuits or missing provider credentials' },
+  overloaded: { status: 503, type: 'server_error', summary: 'the proxy has as many requests in flight as its limit allows; retry after `retry-after`' },
   admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'the admin key is missing or wrong, or admin endpoints are disabled' },
   internal_error: { status: 500, type: 'server_error', summary: 'the proxy failed unexpectedly; the log has the details' },
 } as const satisfies Record<string, RequestErrorSpec>;

@@ -7,6 +7,7 @@ import { compile, type DecisionGraph } from '../engine/index.js';
 import type { Diagnostic, DiagnosticCode } from '../errors.js';
 import type { PolicySet } from '../policy/model.js';
 import { analyzeBudgets } from './budgets.js';
+import { analyzeClassifier } from './classifier.js';
 import { checkConditions } from './conditions.js';
 import { buildDomain } from './domain.js';
 import { analyzeEligibility } from './eligibility.js';
@@ -29,6 +30,8 @@ export const ANALYSIS_CODES = [
   'weighted_zero_weight',
   'weight_ignored',
   'budget_matches_nothing',
+  'classifier_rule_unreachable',
+  'classifier_never_sets',
 ] as const satisfies readonly DiagnosticCode[];
 
 export interface AnalyzeOptions {
@@ -57,7 +60,7 @@ export function analyzePolicyDetailed(policy: PolicySet, options: AnalyzeOptions
   const diagnostics: Diagnostic[] = [];
   const skipped: string[] = [];
   const ranges = stage('ranges', () => checkRanges(policy));
-  diagnostics.push(...ranges.diagnostics, ...stage('weights', () => analyzeWeights(policy)));
+  diagnostics.push(...ranges.diagnostics, ...stage('weights', () => analyzeWeights(policy)), ...stage('classifier', () => analyzeClassifier(policy)));
   // Without teams there is no request at all: every request check would fire, for one cause.
   if (policy.teams.size > 0) {
     const d = stage('domain', () => buildDomain(policy));

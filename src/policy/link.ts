@@ -181,6 +181,12 @@ export function linkPolicy(input: LinkInput): { policy?: PolicySet; diagnostics:
     const at = sources.get(entry)?.locate(pointer, target) ?? entry.locate(pointer);
     diagnostics.push(diagnostic(at, pointer, code, message));
   };
+  const [, ...extraClassifiers] = entries.classifiers.values();
+  const firstClassifier = entries.classifiers.values().next().value;
+  for (const other of extraClassifiers) {
+    const at = firstClassifier === undefined ? '' : ` (the first, ${quote(firstClassifier.name)}, is at ${firstClassifier.source.file}:${firstClassifier.source.line}:${firstClassifier.source.col})`;
+    diagnostics.push(diagnostic(other.locate('/kind'), '/kind', 'classifier_duplicate', `a second Classifier ${quote(other.name)}: a policy has at most one, whose rules are tried in order${at}`));
+  }
   checkReferences(entries, organization, report);
   if (organization === undefined || hasErrors(diagnostics)) return { diagnostics };
   const policy: PolicySet = {
