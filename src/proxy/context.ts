@@ -1,6 +1,9 @@
 // The request context the engine decides on, built from the authenticated key, the body and the
 // `x-switchyard-*` headers. Values are passed as sent: `decide` rejects anything outside the vocabulary.
+// Features of the body are computed here, once per request, and travel in the context: `decide` classifies
+// from them, and the audit log records them so that `dry-run` and `diff` classify the same way.
 import type { IncomingHttpHeaders } from 'node:http';
+import { classifierFor } from '../classify/index.js';
 import type { RequestContext } from '../engine/index.js';
 import type { PolicySet } from '../policy/index.js';
 import type { KeyRecord } from './auth.js';
@@ -18,7 +21,7 @@ const headerValue = (h: IncomingHttpHeaders, name: string): string | undefined =
 
 /**
  * The context for one request. A team with `allowTaskHeader: false` has its task header ignored (the
- * Organization default applies), as if it had not been sent.
+ * Classifier or the Organization default decides), as if it had not been sent.
  */
 export function buildContext(policy: PolicySet, key: KeyRecord, request: ApiRequest, headers: IncomingHttpHeaders, requestId: string): RequestContext {
   const ctx: RequestContext = { team: key.team, model: request.model, promptTokens: request.promptTokens, stream: request.stream, keyId: key.keyId, requestId };
@@ -29,6 +32,7 @@ export function buildContext(policy: PolicySet, key: KeyRecord, request: ApiRequ
   if (request.maxTokens !== undefined) ctx.maxTokens = request.maxTokens;
   const sticky = headerValue(headers, DEFAULT_STICKY_HEADER);
   if (sticky !== undefined && sticky !== '') ctx.stickyKey = sticky;
+  ctx.features = classifierFor(policy).extract(request.body, request.protocol);
   return ctx;
 }
 

@@ -35,6 +35,8 @@ describe('buildContext', () => {
       dataClass: 'public',
       task: 'code',
       stickyKey: 's-1',
+      // Computed from the body for the Classifier and the audit log: counts and flags, never content.
+      features: { promptTokens: 2, messages: 1, turns: 1, maxTokens: 9, codeDensity: 0, tools: false, images: false, jsonMode: false, systemKeywords: [], userKeywords: [] },
     });
   });
 
