@@ -16,7 +16,9 @@ rule that acted, with its file:line. Nothing is sent to any provider.
 
 The request is a JSON object (schema/request-context.schema.json):
   {"team": "...", "model": "...", "dataClass"?, "task"?, "complexity"?, "promptTokens"?, "maxTokens"?,
-   "stream"?, "keyId"?, "stickyKey"?, "requestId"?}
+   "stream"?, "keyId"?, "stickyKey"?, "requestId"?, "features"?}
+With "features" (as the audit log records them; see \`switchyard classify\`) and a Classifier in the policy,
+the request is classified first, as the proxy does.
 --budgets gives the percent already used of named Budgets, e.g. '{"engineering-monthly": 85}'.
 Either value may be @path to read it from a file.
 

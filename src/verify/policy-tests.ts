@@ -34,6 +34,7 @@ export function testContext(entry: TestEntry): RequestContext {
   if (r.promptTokens !== undefined) ctx.promptTokens = r.promptTokens;
   if (r.maxTokens !== undefined) ctx.maxTokens = r.maxTokens;
   if (r.stream !== undefined) ctx.stream = r.stream;
+  if (r.features !== undefined) ctx.features = { ...r.features };
   return ctx;
 }
 

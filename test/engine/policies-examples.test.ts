@@ -27,7 +27,8 @@ describe('the Test documents of policies/', () => {
   it('are there to check', () => expect(tests.length).toBeGreaterThan(5));
   it.each(tests.map((t) => [t.name, t] as const))('%s', (_, t) => {
     const budgets = budgetStateFromPercents(policy, t.spec.budgets ?? {});
-    const ctx: RequestContext = { ...t.spec.request };
+    const { features, ...request } = t.spec.request;
+    const ctx: RequestContext = features === undefined ? request : { ...request, features: { ...features } };
     const d = decide(graph, ctx, budgets);
     expect(d).toStrictEqual(referenceDecide(policy, ctx, budgets));
     const got = expectation(d);

@@ -903,6 +903,52 @@ export interface TestRequest {
    */
   maxTokens?: number;
   stream?: boolean;
+  features?: TestFeatures;
+}
+/**
+ * Features of the request's body, as the proxy computes them and the audit log records them: the Classifier classifies the request from them when it declares no task (or no complexity). `promptTokens` and `maxTokens` default to the request's.
+ */
+export interface TestFeatures {
+  /**
+   * Estimated prompt tokens.
+   */
+  promptTokens?: number;
+  /**
+   * Conversation messages (system prompts not counted).
+   */
+  messages?: number;
+  /**
+   * User turns.
+   */
+  turns?: number;
+  /**
+   * Requested max_tokens.
+   */
+  maxTokens?: number;
+  /**
+   * Classifier keywords that appear in the system prompt.
+   */
+  systemKeywords?: Glob[];
+  /**
+   * Classifier keywords that appear in the last user message.
+   */
+  userKeywords?: Glob[];
+  /**
+   * Share of the last user message that looks like code.
+   */
+  codeDensity?: number;
+  /**
+   * The request offers tools.
+   */
+  tools?: boolean;
+  /**
+   * The request contains images.
+   */
+  images?: boolean;
+  /**
+   * The request asks for JSON output.
+   */
+  jsonMode?: boolean;
 }
 /**
  * What the decision must be; every field given must hold.

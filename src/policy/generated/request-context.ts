@@ -55,15 +55,45 @@ export interface RequestContext {
  * Features computed from the request body (never its content).
  */
 export interface RequestFeatures {
+  /**
+   * Estimated prompt tokens; default: the context's `promptTokens`.
+   */
   promptTokens?: number;
+  /**
+   * Conversation messages (system and developer messages not counted).
+   */
   messages?: number;
+  /**
+   * User messages (Anthropic messages carrying only tool results not counted).
+   */
   turns?: number;
+  /**
+   * Requested max_tokens; default: the context's `maxTokens`.
+   */
   maxTokens?: number;
+  /**
+   * The Classifier keywords (normalized: lowercase words) that appear in the system prompt; never the text itself.
+   */
   systemKeywords?: string[];
+  /**
+   * The Classifier keywords (normalized) that appear in the last user message; never the text itself.
+   */
   userKeywords?: string[];
+  /**
+   * Share (thousandths) of the last user message's characters on code lines.
+   */
   codeDensity?: number;
+  /**
+   * The request offers tools.
+   */
   tools?: boolean;
+  /**
+   * The request contains an image.
+   */
   images?: boolean;
+  /**
+   * The request asks for JSON output.
+   */
   jsonMode?: boolean;
   [k: string]: unknown | undefined;
 }
