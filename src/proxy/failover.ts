@@ -1,7 +1,8 @@
 // The candidate loop: try the decision's candidates in order until one answers, per the route's `fallback`.
-// A candidate is skipped (and the attempt list says why) when its provider speaks the other protocol, lacks its
-// credential, has an open circuit, or asked to be left alone (retry-after) for longer than the cap, or when
-// the `admit` hook (budgets and rate limits) refuses it.
+// A candidate whose provider speaks the other protocol gets the request translated (and its answer translated
+// back). A candidate is skipped (and the attempt list says why) when its protocol cannot express the request,
+// its provider lacks its credential, has an open circuit, or asked to be left alone (retry-after) for longer
+// than the cap, or when the `admit` hook (budgets and rate limits) refuses it.
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Candidate } from '../engine/index.js';
@@ -11,6 +12,7 @@ import { proxyError, type ProxyError } from './errors.js';
 import type { UpstreamPools } from './pools.js';
 import { upstreamBody, type ApiRequest } from './protocol.js';
 import type { Failover, SnapshotRuntime, Upstream } from './runtime.js';
+import { crossingFor, translateResult, UNSUPPORTED_NOTE, type Crossing } from './translation.js';
 import { attempt, type AttemptResult, type FailureKind } from './upstream.js';
 
 export interface AttemptRecord {
@@ -65,13 +67,13 @@ export const sentCount = (attempts: readonly AttemptRecord[]): number => attempt
 
 const summary = (attempts: readonly AttemptRecord[]): string => attempts.map((a) => `\`${a.model}\` (${a.provider}): ${a.note}`).join('; ');
 
-function finalError(route: string, attempts: readonly AttemptRecord[], last: FailureKind | undefined, protocol: string): ProxyError {
+function finalError(route: string, attempts: readonly AttemptRecord[], last: FailureKind | undefined): ProxyError {
   const rule = `Route/${route}`;
   const sent = attempts.filter((a) => a.result === 'failed');
   if (sent.length === 0) {
-    const wrongProtocol = attempts.every((a) => a.note.startsWith('speaks '));
-    if (wrongProtocol && attempts.length > 0) {
-      return proxyError('unsupported_protocol', `no candidate speaks the \`${protocol}\` protocol of this endpoint: ${summary(attempts)}`, rule);
+    // Only when the request itself is what no candidate can take: a client can fix it by leaving the field out.
+    if (attempts.length > 0 && attempts.every((a) => a.note.startsWith(UNSUPPORTED_NOTE))) {
+      return proxyError('unsupported_feature', `no candidate can express the request: ${summary(attempts)}`, rule);
     }
     return proxyError('upstream_unavailable', `no candidate could be tried: ${summary(attempts)}`, rule);
   }
@@ -85,6 +87,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   const protocol = request.protocol;
   const attempts: AttemptRecord[] = [];
   const bodies = new Map<string, string>();
+  const crossings = new Map<string, Crossing | string>();
   const limitedUntil = new Map<string, number>();
   let sent = 0;
   let last: FailureKind | undefined;
@@ -94,9 +97,22 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     const skip = (note: string): void => void attempts.push({ model: c.model, provider: c.provider, result: 'skipped', note });
     // INVARIANT: every candidate's provider is in the snapshot the candidates were decided on.
     const upstream = input.runtime.upstreams.get(c.provider)!;
+    let crossing: Crossing | undefined;
     if (upstream.api !== protocol) {
-      skip(`speaks \`${upstream.api}\`, this endpoint speaks \`${protocol}\``);
-      continue;
+      // One translation per upstream model and output limit; a refusal is remembered as its note.
+      const maxOutputTokens = input.runtime.maxOutputTokens.get(c.model) ?? 0;
+      const key = `${c.upstreamModel}\0${maxOutputTokens}`;
+      let known = crossings.get(key);
+      if (known === undefined) {
+        const r = crossingFor(request, c.upstreamModel, maxOutputTokens);
+        known = r.ok ? r.crossing : r.note;
+        crossings.set(key, known);
+      }
+      if (typeof known === 'string') {
+        skip(known);
+        continue;
+      }
+      crossing = known;
     }
     const credential = deps.env[upstream.credentialEnv];
     if (credential === undefined || credential === '') {
@@ -130,7 +146,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         return { kind: 'aborted', attempts };
       }
     }
-    let body = bodies.get(c.upstreamModel);
+    let body = crossing?.body ?? bodies.get(c.upstreamModel);
     if (body === undefined) {
       body = upstreamBody(request, c.upstreamModel);
       bodies.set(c.upstreamModel, body);
@@ -138,9 +154,9 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     sent += 1;
     const started = performance.now();
     const observer = input.observe?.(c, upstream);
-    const sentResult = await attempt(deps.pools, {
+    const answered = await attempt(deps.pools, {
       upstream,
-      protocol,
+      protocol: upstream.api,
       credential,
       body,
       stream: request.stream,
@@ -149,6 +165,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       signal,
       traceparent: observer?.traceparent,
     });
+    const sentResult = crossing === undefined ? answered : translateResult(answered, upstream.api, crossing.mode, Math.floor(Date.now() / 1000));
     const r = observer === undefined ? sentResult : observer.result(sentResult);
     const ms = Math.round((performance.now() - started) * 100) / 100;
     switch (r.kind) {
@@ -171,7 +188,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         if (status === 429 && r.retryAfterMs !== undefined) limitedUntil.set(c.provider, Date.now() + r.retryAfterMs);
         attempts.push({ model: c.model, provider: c.provider, result: 'failed', ...(status === undefined ? {} : { status }), note: r.note, ms });
         last = r.failure;
-        if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last, protocol), attempts };
+        if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last), attempts };
         break;
       }
       default: {
@@ -181,7 +198,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     }
   }
   if (refused !== undefined && sent === 0) return { kind: 'error', error: { ...refused, message: `no candidate was admitted: ${summary(attempts)}` }, attempts };
-  return { kind: 'error', error: finalError(input.route, attempts, last, protocol), attempts };
+  return { kind: 'error', error: finalError(input.route, attempts, last), attempts };
 }
 
 /** Of two refusals, the one a client can retry sooner (its code, rule and `retry-after` answer the request). */

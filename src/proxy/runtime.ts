@@ -41,6 +41,8 @@ export interface SnapshotRuntime {
   readonly stickyHeaders: ReadonlyMap<string, string>;
   /** `/v1/models` answers per team, filled on first ask. */
   readonly modelLists: Map<string, readonly ReachableModel[]>;
+  /** Each Model's `maxOutputTokens`: the `max_tokens` a request translated for Anthropic gets when it sets none. */
+  readonly maxOutputTokens: ReadonlyMap<string, number>;
 }
 
 export interface ReachableModel {
@@ -88,7 +90,9 @@ export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts): Sna
     const header = r.spec.stickyKey?.toLowerCase();
     if (r.spec.strategy === 'weighted' && header !== undefined && header !== DEFAULT_STICKY_HEADER) stickyHeaders.set(r.name, header);
   }
-  return { keys: buildKeyIndex(policy), upstreams, failover, stickyHeaders, modelLists: new Map() };
+  const maxOutputTokens = new Map<string, number>();
+  for (const m of policy.models.values()) maxOutputTokens.set(m.name, m.spec.maxOutputTokens);
+  return { keys: buildKeyIndex(policy), upstreams, failover, stickyHeaders, modelLists: new Map(), maxOutputTokens };
 }
 
 /** One runtime per snapshot, for as long as the snapshot lives. */

@@ -6,19 +6,28 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Cancel } from './cancel.js';
 import type { UpstreamPools } from './pools.js';
-import { UPSTREAM_PATH, type Protocol } from './protocol.js';
+import { UPSTREAM_PATH, type Protocol, type Usage } from './protocol.js';
 import type { Upstream } from './runtime.js';
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export type AttemptResult =
   /** A complete answer to relay: a success, or an error status the route does not fail over on. */
-  | { kind: 'answer'; status: number; headers: UpstreamHeaders; body: Buffer }
+  | { kind: 'answer'; status: number; headers: UpstreamHeaders; body: Buffer; providerUsage?: UsageSource }
   /** A stream whose first chunk arrived; `rest` yields the others. */
-  | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer> }
+  | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer>; providerUsage?: UsageSource }
   | { kind: 'failed'; failure: FailureKind; status?: number; retryAfterMs?: number; note: string }
   /** The client went away. */
   | { kind: 'aborted' };
+
+/**
+ * Set on an answer translated from the provider's protocol: the usage the provider reported (read when the
+ * request settles, so a stream's is complete), undefined when it reported none. The translated body must
+ * carry usage fields the client's SDK expects even then, so usage is not read back from it.
+ */
+export interface UsageSource {
+  readonly usage: Usage | undefined;
+}
 
 /** `status`: a failover status; `timeout`: connect, first-byte or idle; `connection`: refused, reset, cut. */
 export type FailureKind = 'status' | 'timeout' | 'connection';

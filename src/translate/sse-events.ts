@@ -11,6 +11,11 @@ export interface SseEvent {
 export class SseReader {
   private tail = '';
 
+  /** Characters held for an event that has not ended yet. */
+  get pendingChars(): number {
+    return this.tail.length;
+  }
+
   /** Feeds decoded text; returns the events it completed, in order. */
   push(text: string): SseEvent[] {
     let buffer = this.tail + text;

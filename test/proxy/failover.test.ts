@@ -181,20 +181,13 @@ describe('candidates that cannot be tried', () => {
     }
   });
 
-  it('skips candidates of the other protocol', async () => {
+  it('tries candidates of the other protocol through translation (test/proxy/translate-*.test.ts has the rest)', async () => {
     const res = await post(proxy.url, '/v1/chat/completions', chat('mixed'));
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-switchyard-provider')).toBe('oa-primary');
-    expect(sims.c.stats().requests).toBe(0);
-    expect(settled[0]?.attempts[0]).toMatchObject({ provider: 'claude', result: 'skipped' });
-  });
-
-  it('refuses with unsupported_protocol when only the other protocol could serve', async () => {
-    const res = await post(proxy.url, '/v1/chat/completions', chat('only-claude'));
-    expect(res.status).toBe(400);
-    const error = (res.body as { error: { code: string; message: string } }).error;
-    expect(error.code).toBe('unsupported_protocol');
-    expect(error.message).toContain('`claude-fast` (claude): speaks `anthropic`, this endpoint speaks `openai`');
+    expect(res.headers.get('x-switchyard-provider')).toBe('claude');
+    expect(sims.c.stats().lastRequest?.path).toBe('/v1/messages');
+    expect(sims.a.stats().requests).toBe(0);
+    expect(settled[0]?.attempts).toMatchObject([{ provider: 'claude', result: 'ok' }]);
   });
 });
 
