@@ -5,7 +5,8 @@
 //
 // A feature that is absent or of the wrong type fails every numeric condition on it (a request that sets no
 // `max_tokens` is neither above nor below a bound), counts as `false` for `tools`/`images`/`jsonMode`, and
-// has no keyword hits.
+// has no keyword hits — except `promptTokens` and `maxTokens`, which default to the request's own (so a Test
+// or a hand-written traffic line need not repeat them).
 import type { ClassifierEntry, PolicySet, SourceLocation } from '../policy/model.js';
 import type { Complexity, FeatureMatch } from '../policy/generated/policy.js';
 import type { RequestFeatures } from '../policy/generated/request-context.js';
@@ -13,7 +14,12 @@ import { compileKeyword, distinctKeywords, normalizeKeyword, type KeywordMatcher
 import type { KeywordSets } from './features.js';
 
 type Bounds = { readonly lt?: number; readonly lte?: number; readonly gt?: number; readonly gte?: number };
-type Predicate = (f: RequestFeatures) => boolean;
+/** The request's own counts, which the `promptTokens` and `maxTokens` features default to. */
+export interface RequestCounts {
+  readonly promptTokens?: number;
+  readonly maxTokens?: number;
+}
+type Predicate = (f: RequestFeatures, counts: RequestCounts) => boolean;
 
 /** Whether `v` is a finite number within every bound. */
 export function boundsHold(b: Bounds, v: unknown): boolean {
@@ -36,7 +42,11 @@ function anyHit(hits: unknown, wanted: ReadonlySet<string>, canon: Canon): boole
 
 function compileWhen(when: FeatureMatch, canon: Canon): Predicate {
   const checks: Predicate[] = [];
-  for (const field of ['promptTokens', 'messages', 'turns', 'maxTokens', 'codeDensity'] as const) {
+  for (const field of ['promptTokens', 'maxTokens'] as const) {
+    const b: Bounds | undefined = when[field];
+    if (b !== undefined) checks.push((f, counts) => boundsHold(b, f[field] ?? counts[field]));
+  }
+  for (const field of ['messages', 'turns', 'codeDensity'] as const) {
     const b: Bounds | undefined = when[field];
     if (b !== undefined) checks.push((f) => boundsHold(b, f[field]));
   }
@@ -51,8 +61,8 @@ function compileWhen(when: FeatureMatch, canon: Canon): Predicate {
     checks.push((f) => anyHit(f[field], wanted, canon));
   }
   if (checks.length === 1) return checks[0]!;
-  return (f) => {
-    for (const check of checks) if (!check(f)) return false;
+  return (f, counts) => {
+    for (const check of checks) if (!check(f, counts)) return false;
     return true;
   };
 }
@@ -77,7 +87,7 @@ export interface CompiledClassifier {
   /** Keywords the extractor records hits of. */
   readonly keywords: KeywordSets;
   /** Index of the first rule whose `when` holds, or `rules.length` when the default applies. */
-  match(features: RequestFeatures): number;
+  match(features: RequestFeatures, counts: RequestCounts): number;
 }
 
 /** The policy's Classifier (at most one: the link stage refuses a second). */
@@ -108,8 +118,8 @@ export function compileClassifier(entry: ClassifierEntry): CompiledClassifier {
     rules,
     fallback: { task: fallbackTask, complexity: fallbackComplexity, source: entry.locate('/spec/default') },
     keywords: { system: compiled(system), user: compiled(user) },
-    match(features) {
-      for (let i = 0; i < rules.length; i++) if (rules[i]!.holds(features)) return i;
+    match(features, counts) {
+      for (let i = 0; i < rules.length; i++) if (rules[i]!.holds(features, counts)) return i;
       return rules.length;
     },
   };

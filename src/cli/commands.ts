@@ -1,4 +1,5 @@
 // Every CLI command, in the order `switchyard --help` lists them. One file per command.
+import { classifyCommand } from './classify.js';
 import type { Command } from './command.js';
 import { diffCommand } from './diff.js';
 import { dryRunCommand } from './dry-run.js';
@@ -13,6 +14,7 @@ import { validateCommand } from './validate.js';
 export const COMMANDS: readonly Command[] = [
   validateCommand,
   explainCommand,
+  classifyCommand,
   testCommand,
   dryRunCommand,
   diffCommand,

@@ -95,7 +95,7 @@ export function decide(graph: DecisionGraph, ctx: RequestContext, budgets: Budge
   const features = ctx.features;
   const classifier = g.classifier;
   if (classifier !== null && typeof features === 'object' && features !== null && (ctx.task === undefined || ctx.complexity === undefined)) {
-    const i = classifier.compiled.match(features);
+    const i = classifier.compiled.match(features, ctx);
     const outcome = classifier.outcomes[i]!;
     classified = i + 1;
     if (ctx.task === undefined && outcome.taskId >= 0) task = g.tasks.length + 1 + outcome.taskId;

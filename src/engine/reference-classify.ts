@@ -8,8 +8,8 @@ import { normalizeKeyword } from '../classify/keywords.js';
 import type { RequestContext } from './types.js';
 import * as text from './text.js';
 
-/** A Classifier rule's `when` read literally against recorded features (absent or mistyped: no). */
-function featuresHold(when: FeatureMatch, f: RequestFeatures): boolean {
+/** A Classifier rule's `when` read literally against recorded features (absent or mistyped: no; token counts default to the request's). */
+function featuresHold(when: FeatureMatch, f: RequestFeatures, ctx: RequestContext): boolean {
   type B = { lt?: number; lte?: number; gt?: number; gte?: number };
   const within = (b: B | undefined, v: unknown): boolean =>
     b === undefined ||
@@ -24,10 +24,10 @@ function featuresHold(when: FeatureMatch, f: RequestFeatures): boolean {
     (Array.isArray(hits) && hits.some((h) => typeof h === 'string' && patterns.some((p) => normalizeKeyword(p) === normalizeKeyword(h))));
   const flag = (want: boolean | undefined, have: unknown): boolean => want === undefined || (have === true) === want;
   return (
-    within(when.promptTokens, f.promptTokens) &&
+    within(when.promptTokens, f.promptTokens ?? ctx.promptTokens) &&
     within(when.messages, f.messages) &&
     within(when.turns, f.turns) &&
-    within(when.maxTokens, f.maxTokens) &&
+    within(when.maxTokens, f.maxTokens ?? ctx.maxTokens) &&
     within(when.codeDensity, f.codeDensity) &&
     hit(when.systemKeywords, f.systemKeywords) &&
     hit(when.userKeywords, f.userKeywords) &&
@@ -59,7 +59,7 @@ export function resolveTaskAndComplexity(policy: PolicySet, ctx: RequestContext)
   if (classifier === undefined || typeof f !== 'object' || f === null) return declared;
   if (ctx.task !== undefined && ctx.complexity !== undefined) return declared;
   const rules = classifier.spec.rules;
-  const fired = rules.findIndex((r) => featuresHold(r.when, f));
+  const fired = rules.findIndex((r) => featuresHold(r.when, f, ctx));
   const rule = fired < 0 ? undefined : rules[fired];
   const setTask = rule?.task ?? classifier.spec.default?.task;
   const setComplexity = rule?.complexity ?? classifier.spec.default?.complexity;
