@@ -10,6 +10,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import { displayPath } from '../policy/read-files.js';
 import { parseAdminHash } from '../proxy/auth.js';
 import { createProxyLogger } from '../proxy/logger.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../proxy/overload.js';
 import type { PolicyStore } from '../proxy/policy-snapshot.js';
 import { openPolicyStore } from '../proxy/policy-store.js';
 import { providersLackingCredentials } from '../proxy/runtime.js';
@@ -20,7 +21,7 @@ import { METRICS_MODES, openServeTelemetry, type MetricsMode, type ServeTelemetr
 export const DEFAULT_LEDGER = 'sqlite:./switchyard.db';
 
 const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--audit-log FILE|-]
-                        [--metrics open|admin|off] [--no-watch]
+                        [--metrics open|admin|off] [--max-in-flight N] [--no-watch]
 
 Runs the proxy on the policy in dir (default: policies): OpenAI-compatible POST /v1/chat/completions,
 Anthropic-compatible POST /v1/messages (streaming and not), GET /v1/models, GET /healthz, GET /readyz, and
@@ -43,6 +44,10 @@ Options:
   --metrics MODE
                 GET /metrics in the Prometheus format: open (default), admin (the admin key) or off
                 (default: $SWITCHYARD_METRICS)
+  --max-in-flight N
+                API requests in flight at once (streams included); more are refused with 503
+                \`overloaded\` and retry-after before their body is read; 0 for no limit
+                (default: $SWITCHYARD_MAX_IN_FLIGHT, else ${DEFAULT_MAX_IN_FLIGHT})
   --no-watch    do not watch the directory (SIGHUP still reloads)
   -h, --help    show this help
 
@@ -66,6 +71,7 @@ interface Args {
   readonly ledger: string;
   readonly auditLog: string | undefined;
   readonly metrics: MetricsMode;
+  readonly maxInFlight: number;
 }
 
 function parse(argv: readonly string[], env: CliIO['env']): Args {
@@ -79,6 +85,7 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
         ledger: { type: 'string' },
         'audit-log': { type: 'string' },
         metrics: { type: 'string' },
+        'max-in-flight': { type: 'string' },
         'no-watch': { type: 'boolean' },
       },
       allowPositionals: true,
@@ -98,7 +105,12 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   if (auditLog === '') throw new UsageError('`--audit-log` needs a file, or `-` for standard output');
   const metrics = parsed.values.metrics ?? env.SWITCHYARD_METRICS ?? 'open';
   if (!(METRICS_MODES as readonly string[]).includes(metrics)) throw new UsageError(`\`--metrics\` must be \`open\`, \`admin\` or \`off\`, got \`${metrics}\``);
-  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger, auditLog, metrics: metrics as MetricsMode };
+  const inFlightText = parsed.values['max-in-flight'] ?? env.SWITCHYARD_MAX_IN_FLIGHT ?? String(DEFAULT_MAX_IN_FLIGHT);
+  if (!/^\d+$/.test(inFlightText) || !Number.isSafeInteger(Number(inFlightText))) {
+    throw new UsageError(`\`--max-in-flight\` must be a whole number (0 for no limit), got \`${inFlightText}\``);
+  }
+  const maxInFlight = Number(inFlightText) === 0 ? Number.POSITIVE_INFINITY : Number(inFlightText);
+  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger, auditLog, metrics: metrics as MetricsMode, maxInFlight };
 }
 
 export interface RunningProxy {
@@ -163,6 +175,7 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     budgetRuntime: budgets.value,
     metrics: tel.metrics ?? false,
     metricsAccess: tel.metricsAccess,
+    limits: { maxInFlight: args.maxInFlight },
     ...(tel.audit === undefined ? {} : { audit: tel.audit }),
   });
   try {

@@ -10,6 +10,7 @@ import { CircuitBreakers, type CircuitOptions } from './circuit.js';
 import type { ProxyCore } from './core.js';
 import { errorBody, protocolOfUrl, proxyError, statusOf, type ProxyError } from './errors.js';
 import { handleApi } from './handler.js';
+import { DEFAULT_MAX_IN_FLIGHT, RequestGate } from './overload.js';
 import { createProxyLogger } from './logger.js';
 import { anthropicModelList, openaiModelList, reachableModels } from './models.js';
 import type { PolicyStore } from './policy-snapshot.js';
@@ -31,6 +32,11 @@ export interface ServerLimits {
   readonly keepAliveTimeoutMs?: number;
   /** Socket inactivity limit in either direction (default 10 min, above any failover chain of first-byte waits). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * API requests in flight at once, from arrival to the end of the answer (default 1024; `Infinity` for no
+   * bound). Over it, requests get 503 `overloaded` with `retry-after` before their body is read.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface ServerOptions {
@@ -86,6 +92,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   const admin = parseAdminHash(options.adminKeySha256 ?? env.SWITCHYARD_ADMIN_KEY_SHA256);
   if (!admin.ok) throw new RangeError(admin.message);
   const limits = options.limits ?? {};
+  const headersTimeoutMs = limits.headersTimeoutMs ?? 10_000;
+  const gate = new RequestGate(limits.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   const breakers = new CircuitBreakers(options.circuit);
   const pools = new UpstreamPools(options.pools);
   const logger = options.logger ?? createProxyLogger(env.LOG_LEVEL);
@@ -113,11 +121,18 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
     connectionTimeout: limits.connectionTimeoutMs ?? 600_000,
     return503OnClosing: true,
+    // Node enforces the header and request timeouts from a periodic sweep (30 s by default): a slow-header
+    // client would hold its socket up to that much longer than `headersTimeoutMs`.
+    http: { connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
   });
-  app.server.headersTimeout = limits.headersTimeoutMs ?? 10_000;
+  app.server.headersTimeout = headersTimeoutMs;
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = errorOf(err);
+    // fastify closes the connection after refusing a body it has not read; closing while the client still sends
+    // resets the connection, and the client often never reads the 413. Kept open, the rest of the body is read
+    // and discarded (never buffered; the request timeout bounds it) and the client gets its answer.
+    if (e.code === 'payload_too_large') reply.removeHeader('connection');
     if (e.code === 'internal_error') req.log.error({ err }, 'request failed');
     return reply.code(statusOf(e.code)).send(errorBody(protocolOfUrl(req.url), e));
   });
@@ -126,8 +141,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     return reply.code(404).send(errorBody(protocolOfUrl(req.url), e));
   });
 
-  app.post('/v1/chat/completions', (req, reply) => handleApi(core, 'openai', req, reply));
-  app.post('/v1/messages', (req, reply) => handleApi(core, 'anthropic', req, reply));
+  app.post('/v1/chat/completions', { onRequest: gate.hook(core, 'openai') }, (req, reply) => handleApi(core, 'openai', req, reply));
+  app.post('/v1/messages', { onRequest: gate.hook(core, 'anthropic') }, (req, reply) => handleApi(core, 'anthropic', req, reply));
 
   app.get('/v1/models', async (req, reply) => {
     const snapshot = store.current();
