@@ -2,6 +2,7 @@
 // validation: engine tests and fast-check generators build policies directly instead of writing YAML.
 import type {
   BudgetSpec,
+  ClassifierSpec,
   ModelSpec,
   OrganizationSpec,
   ProviderSpec,
@@ -27,6 +28,7 @@ export interface PolicyInput {
   vettings?: Doc<VettingSpec>[];
   residencies?: Doc<ResidencySpec>[];
   budgets?: Doc<BudgetSpec>[];
+  classifiers?: Doc<ClassifierSpec>[];
   version?: string;
 }
 
@@ -69,7 +71,7 @@ export function buildPolicy(input: PolicyInput): PolicySet {
     vettings: entries('Vetting', input.vettings),
     residencies: entries('Residency', input.residencies),
     budgets: entries('Budget', input.budgets),
-    classifiers: new Map(),
+    classifiers: entries('Classifier', input.classifiers),
     tests: new Map(),
     invariants: new Map(),
     version: { hash: id, id },
