@@ -11,6 +11,12 @@ import type { Protocol, Usage } from './protocol.js';
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
 /**
+ * Longest event (in characters) held while waiting for its end. Real events are a few hundred bytes; the cap
+ * keeps what one response can hold — this, one upstream read and the client socket's buffer — under 1 MiB.
+ */
+export const MAX_PENDING_EVENT_CHARS = 256 * 1024;
+
+/**
  * String fields that carry answer text in stream events: OpenAI `content`, `refusal` and tool-call `arguments`
  * deltas; Anthropic `text`, `thinking` and `partial_json` deltas. Escapes count as written (slightly over).
  */
@@ -39,6 +45,8 @@ export class SseScanner {
   upstreamError = false;
   /** Characters of answer text in the events forwarded so far. */
   outputChars = 0;
+  /** An event grew past `MAX_PENDING_EVENT_CHARS` without ending: the stream must be cut. */
+  oversized = false;
 
   constructor(
     private readonly protocol: Protocol,
@@ -62,10 +70,12 @@ export class SseScanner {
     const end = text.lastIndexOf('\n\n');
     if (end === -1) {
       this.tail = text;
+      this.oversized = text.length > MAX_PENDING_EVENT_CHARS;
       return '';
     }
     const complete = text.slice(0, end + 2);
     this.tail = text.slice(end + 2);
+    this.oversized = this.tail.length > MAX_PENDING_EVENT_CHARS;
     return this.counted(this.inspect(complete));
   }
 
@@ -187,8 +197,13 @@ export async function relayStream(input: RelayInput): Promise<RelayResult> {
   try {
     for (;;) {
       const text = scanner.push(chunk);
+      // Backpressure: nothing more is read from the provider while the client's socket holds a full buffer.
       if (text !== '' && !out.write(text)) await drained(out);
       if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage, outputChars: scanner.outputChars };
+      if (scanner.oversized) {
+        await input.rest.return?.();
+        return cut(`an event grew past ${MAX_PENDING_EVENT_CHARS} characters without its end`);
+      }
       const next = await input.rest.next();
       if (next.done === true) break;
       chunk = next.value;
