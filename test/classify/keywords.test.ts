@@ -1,0 +1,90 @@
+// Keyword hits: the documented examples, a property that the compiled (regex-backed) matcher agrees with a
+// plain word-by-word reading of the rules, and inputs that would take quadratic time if matching backtracked.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileKeyword, distinctKeywords, normalizeKeyword } from '../../src/classify/index.js';
+
+const hits = (keyword: string, text: string): boolean => compileKeyword(keyword).hits(text);
+
+/** The rules read literally: split the text into words, try every position, glob each word by backtracking. */
+function naiveHits(keyword: string, text: string): boolean {
+  const k = normalizeKeyword(keyword);
+  if (k === '') return false;
+  const pattern = k.split(' ');
+  const words = text.toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter((w) => w.length > 0);
+  const glob = (g: string, w: string): boolean => {
+    if (g.length === 0) return w.length === 0;
+    if (g[0] === '*') return [...Array(w.length + 1).keys()].some((i) => glob(g.slice(1), w.slice(i)));
+    if (w.length === 0) return false;
+    return (g[0] === '?' || g[0] === w[0]) && glob(g.slice(1), w.slice(1));
+  };
+  for (let i = 0; i + pattern.length <= words.length; i++) if (pattern.every((g, t) => glob(g, words[i + t]!))) return true;
+  return false;
+}
+
+describe('normalizeKeyword', () => {
+  it('lowercases, splits at punctuation and joins words with one space', () => {
+    expect(normalizeKeyword('Terms  of\tService')).toBe('terms of service');
+    expect(normalizeKeyword('tl;dr')).toBe('tl dr');
+    expect(normalizeKeyword('  Refactor* ')).toBe('refactor*');
+    expect(normalizeKeyword('10-K')).toBe('10 k');
+    expect(normalizeKeyword('++')).toBe('');
+    expect(distinctKeywords(['Contract', 'contract', ' CONTRACT', 'tl;dr', '!!'])).toEqual(['contract', 'tl dr']);
+  });
+});
+
+describe('keyword hits', () => {
+  it('match whole words, case-insensitively', () => {
+    expect(hits('contract', 'Please review the CONTRACT.')).toBe(true);
+    expect(hits('contract', 'ask the subcontractor')).toBe(false);
+    expect(hits('contract', 'contracts')).toBe(false);
+    expect(hits('Über', 'die über-prüfung')).toBe(true);
+  });
+
+  it('let `*` and `?` stand for letters and digits inside one word', () => {
+    expect(hits('refactor*', 'Refactoring the parser')).toBe(true);
+    expect(hits('*script', 'a TypeScript question')).toBe(true);
+    expect(hits('colo*r', 'the colour and the color')).toBe(true);
+    expect(hits('colo*r', 'colo r')).toBe(false);
+    expect(hits('a*b*c', 'xx axxbyyc xx')).toBe(true);
+    expect(hits('a*b*c', 'axxcyyb')).toBe(false);
+    expect(hits('10-?', 'our 10-K filing')).toBe(true);
+    expect(hits('*', '...')).toBe(false);
+    expect(hits('*', '... a')).toBe(true);
+  });
+
+  it('match phrases across any separators, never across letters', () => {
+    expect(hits('terms of service', 'see the Terms-of-Service\n')).toBe(true);
+    expect(hits('tl;dr', 'TL DR: nothing')).toBe(true);
+    expect(hits('balance sheet', 'balance\n\n  sheet')).toBe(true);
+    expect(hits('balance sheet', 'balancesheet')).toBe(false);
+    expect(hits('how * i', 'How do I reset it?')).toBe(true);
+    expect(hits('how * i', 'how do we')).toBe(false);
+  });
+
+  it('never hit with a keyword that has no word', () => {
+    expect(hits('++', 'c++ and ++')).toBe(false);
+  });
+
+  it('agree with a plain word-by-word reading of the rules', () => {
+    const textChar = fc.constantFrom('a', 'b', 'c', 'A', 'B', '1', 'é', 'É', ' ', ' ', '.', '-', '\n');
+    const patternChar = fc.constantFrom('a', 'b', 'c', 'B', '1', 'é', '*', '?', ' ', ';');
+    fc.assert(
+      fc.property(fc.string({ unit: patternChar, maxLength: 8 }), fc.string({ unit: textChar, maxLength: 40 }), (keyword, text) => {
+        expect(hits(keyword, text)).toBe(naiveHits(keyword, text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('stay linear on inputs that make backtracking matchers quadratic', () => {
+    // One 400k-character word and 200k word starts inside one run of non-space characters.
+    const word = 'a'.repeat(400_000);
+    const dotted = 'a.'.repeat(200_000);
+    expect(hits('a*b', word)).toBe(false);
+    expect(hits('a*b*c', word)).toBe(false);
+    expect(hits('a*b*c', dotted)).toBe(false);
+    expect(hits('a a a a b', dotted)).toBe(false);
+    expect(hits('*a*a*b', `${dotted} aab`)).toBe(true);
+  });
+});
