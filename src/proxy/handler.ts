@@ -149,8 +149,13 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       const head: Record<string, string | string[]> = { ...relayedHeaders(out.result.headers), ...ours, 'content-length': String(body.length) };
       if (core.lifecycle.draining) head.connection = 'close';
       raw.writeHead(status, head);
+      const outcome = status < 300 ? 'completed' : 'upstream_status';
+      const outputChars = answerTextChars(protocol, answer);
+      // Spend is committed before the answer's first byte leaves (the SQLite ledger commits within this call): a
+      // client holding a complete answer has been charged for it even if the process is killed right after.
+      budget?.finish(out.candidate.model, { outcome, sent: true, usage, outputChars, promptTokens: ctx.promptTokens ?? 0 });
       raw.end(body);
-      return settle(status < 300 ? 'completed' : 'upstream_status', status, usage, undefined, answerTextChars(protocol, answer));
+      return settle(outcome, status, usage, undefined, outputChars);
     }
     case 'stream': {
       const { status, first, rest } = out.result;
