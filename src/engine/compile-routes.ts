@@ -5,6 +5,7 @@ import { ruleId, sourceRef } from '../policy/model.js';
 import { traceStep } from './decision.js';
 import type { CModel, CRoute, CTarget, RuleRef } from './graph.js';
 import { pricePerMTok } from './pricing.js';
+import { NEED_MASKS, needsOf } from './request-needs.js';
 import type { TraceStep } from './types.js';
 import * as text from './text.js';
 
@@ -31,11 +32,15 @@ export function compileRoute(route: RouteEntry, modelOf: (name: string) => CMode
     const model = modelOf(t.model);
     const has = model.entry.spec.capabilities ?? [];
     const missing = required.filter((c) => !has.includes(c));
-    const capabilityStep =
-      missing.length === 0
-        ? null
-        : traceStep('capability', ref, 'remove', text.targetRemoval(model.name, model.provider.name, [text.lacksCapabilities(missing)]));
-    return Object.freeze({ model, capabilityStep });
+    const capabilitySteps = Array.from({ length: NEED_MASKS }, (_, mask): TraceStep | null => {
+      const unmet = needsOf(mask).filter((n) => !has.includes(n.capability) && !required.includes(n.capability));
+      const reasons = [
+        ...(missing.length === 0 ? [] : [text.lacksCapabilities(missing)]),
+        ...(unmet.length === 0 ? [] : [text.lacksRequestCapabilities(unmet.map((n) => n.capability), unmet.map((n) => n.uses))]),
+      ];
+      return reasons.length === 0 ? null : traceStep('capability', ref, 'remove', text.targetRemoval(model.name, model.provider.name, reasons));
+    });
+    return Object.freeze({ model, capabilityStep: capabilitySteps[0]!, capabilitySteps: Object.freeze(capabilitySteps) });
   });
   const n = targets.length;
   const names = (order: readonly CTarget[]): string[] => order.map((t) => t.model.name);

@@ -10,6 +10,7 @@ import { byPriority, compileRoute, refOf } from './compile-routes.js';
 import { traceStep } from './decision.js';
 import { CORE, type CClassifier, type CModel, type CompileResult, type DecisionGraph, type GraphCore, type ClassEntry } from './graph.js';
 import { COMPLEXITY_SLOTS, MatchIndex, type IndexDomains } from './match-index.js';
+import { NEED_MASKS } from './request-needs.js';
 import * as text from './text.js';
 
 /** Most request classes a graph memoises by default; past it, decisions are computed (identically) without caching. */
@@ -173,7 +174,7 @@ export function compileWithTimings(policy: PolicySet, options: CompileOptions = 
     const org = policy.organization.spec;
     // Class key after the team: declared data class or the team default, task (declared, default, classified), …
     const outcomes = classifier === null ? 0 : classifier.outcomes.length;
-    const radix = [n.dataClasses.length + 1, 2 * n.tasks.length + 1, 7, outcomes + 1, n.namedModels.length + 1, n.promptCuts.length + 1, n.contextCuts.length + 1, 2];
+    const radix = [n.dataClasses.length + 1, 2 * n.tasks.length + 1, 7, outcomes + 1, n.namedModels.length + 1, n.promptCuts.length + 1, n.contextCuts.length + 1, 2, NEED_MASKS];
     const keySpace = radix.reduce((a, b) => a * b, 1);
     const core: GraphCore = Object.freeze({
       version: policy.version.id,

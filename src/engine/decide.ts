@@ -8,6 +8,7 @@ import { CORE, type ClassEntry, type CRoute, type DecisionGraph, type GraphCore,
 import { fnv1a32Signed, hashPoint } from './hash.js';
 import { COMPLEXITY_SLOTS, intervalOf } from './match-index.js';
 import { computeClass, computeOutcome } from './outcome.js';
+import { needMask } from './request-needs.js';
 import type { BudgetState, Decision, RequestContext } from './types.js';
 import { NO_SPEND } from './types.js';
 import * as text from './text.js';
@@ -42,15 +43,16 @@ function classOf(
   prompt: number,
   context: number,
   stream: number,
+  needs: number,
 ): ClassEntry {
   const cache = g.cache;
-  if (cache === null) return computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream);
+  if (cache === null) return computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream, needs);
   const r = g.radix;
-  const key = (((((((dc * r[1]! + task) * r[2]! + complexity) * r[3]! + classified) * r[4]! + model) * r[5]! + prompt) * r[6]! + context) * r[7]!) + stream;
+  const key = ((((((((dc * r[1]! + task) * r[2]! + complexity) * r[3]! + classified) * r[4]! + model) * r[5]! + prompt) * r[6]! + context) * r[7]! + stream) * r[8]!) + needs;
   const classes = cache[team]!;
   const hit = classes.get(key);
   if (hit !== undefined) return hit;
-  const entry = computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream);
+  const entry = computeClass(g, team, dc, task, complexity, classified, model, prompt, context, stream, needs);
   if (g.cacheUsage.entries < g.cacheLimit) {
     classes.set(key, entry);
     g.cacheUsage.entries++;
@@ -105,7 +107,8 @@ export function decide(graph: DecisionGraph, ctx: RequestContext, budgets: Budge
   const prompt = intervalOf(g.promptCuts, promptTokens);
   const context = intervalOf(g.contextCuts, promptTokens + (maxTokens ?? 0));
 
-  const c = classOf(g, team, dc, task, complexity, classified, model, prompt, context, stream);
+  // What the body uses (tools, images, JSON mode) needs model capabilities: part of the class, as the filter depends on it.
+  const c = classOf(g, team, dc, task, complexity, classified, model, prompt, context, stream, needMask(features));
   switch (c.kind) {
     case 'final':
       return c.decision;

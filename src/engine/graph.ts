@@ -52,8 +52,13 @@ export interface CModel {
 
 export interface CTarget {
   readonly model: CModel;
-  /** The capability-step entry removing this target for a missing required capability, or null. */
+  /** The capability-step entry removing this target for a capability the route requires, or null. */
   readonly capabilityStep: TraceStep | null;
+  /**
+   * Per request need mask (request-needs.ts): the entry removing this target for a capability the route or
+   * the request needs, or null. Index 0 is `capabilityStep`.
+   */
+  readonly capabilitySteps: readonly (TraceStep | null)[];
 }
 
 export interface CRoute {
@@ -140,6 +145,8 @@ export interface RoutedClass {
   /** Matching Vetting rules then matching Residency rules, in declaration order. */
   readonly rules: readonly CRule[];
   readonly contextInterval: number;
+  /** What the request needs of a model (tools, vision, json) as a mask: selects each target's capability step. */
+  readonly needs: number;
   readonly outcomes: (Outcome | undefined)[];
 }
 
@@ -195,7 +202,7 @@ export interface GraphCore {
   /**
    * Radix sizes of the class key after the team: data class + default; task (declared ids, the default, then
    * classified ids); complexity (none, declared 1–3, classified 4–6); classifier outcome (0 not classified,
-   * then 1 + outcome); model, prompt, context, stream.
+   * then 1 + outcome); model, prompt, context, stream; the request's need mask (tools, vision, json).
    */
   readonly radix: readonly number[];
   /** Per team: class key → entry. Memoisation only: a cache miss computes the same entry. Null when keys would not fit a safe integer. */

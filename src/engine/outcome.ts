@@ -13,7 +13,7 @@ const COMPLEXITIES = [undefined, 'low', 'medium', 'high'] as const;
  * task a declared id, the default slot, or (past it) a classified id; complexity 0 none, 1–3 declared, 4–6
  * classified; classified 0 when no Classifier ran, else 1 + its outcome (rule, or default last); model a
  * named-model slot or the "other" slot; prompt and context the intervals of promptTokens and promptTokens +
- * maxTokens; stream 0/1.
+ * maxTokens; stream 0/1; needs the request's need mask (request-needs.ts).
  */
 export function computeClass(
   g: GraphCore,
@@ -26,6 +26,7 @@ export function computeClass(
   prompt: number,
   context: number,
   stream: number,
+  needs = 0,
 ): ClassEntry {
   const team = g.teams[teamId]!;
   const teamRef = g.teamRefs[teamId]!;
@@ -61,7 +62,7 @@ export function computeClass(
     ...g.residencyIndex.all(teamId, dcId, taskId, complexity, model, prompt, stream).map((i) => g.residencies[i]!),
   ];
   const outcomes = Array.from({ length: route.orders.length }, (): Outcome | undefined => undefined);
-  return { kind: 'routed', team, teamId, head, route, rules, contextInterval: context, outcomes };
+  return { kind: 'routed', team, teamId, head, route, rules, contextInterval: context, needs, outcomes };
 }
 
 /** Filter one target order of a routed class: capabilities, then Vetting, then Residency rules. */
@@ -71,7 +72,7 @@ export function computeOutcome(g: GraphCore, c: RoutedClass, order: number): Out
   const removals: TraceStep[] = [];
   let remaining: CModel[] = [];
   for (const t of route.orders[order]!) {
-    const removal = t.capabilityStep ?? (c.contextInterval > t.model.windowCut ? t.model.windowStep : null);
+    const removal = t.capabilitySteps[c.needs] ?? (c.contextInterval > t.model.windowCut ? t.model.windowStep : null);
     if (removal === null) {
       remaining.push(t.model);
       continue;

@@ -219,15 +219,25 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
   const removals: text.Removal[] = [];
   let remaining = ordered;
   const required = route.spec.requires?.capabilities ?? [];
+  // What the request itself uses needs a capability too: tools → `tools`, images → `vision`, JSON mode → `json`.
+  const f = ctx.features;
+  const uses: [string, string][] = [];
+  if (f?.tools === true) uses.push(['tools', 'tools']);
+  if (f?.images === true) uses.push(['vision', 'images']);
+  if (f?.jsonMode === true) uses.push(['json', 'JSON mode']);
   const needed = promptTokens + (ctx.maxTokens ?? 0);
   remaining = remaining.filter((t) => {
-    const missing = required.filter((c) => !(t.model.spec.capabilities ?? []).includes(c));
+    const has: string[] = t.model.spec.capabilities ?? [];
+    const missing = required.filter((c) => !has.includes(c));
+    const unmet = uses.filter(([c]) => !has.includes(c) && !(required as string[]).includes(c));
     let rule: Rule | undefined;
-    let reason = '';
-    if (missing.length > 0) [rule, reason] = [route, text.lacksCapabilities(missing)];
-    else if (t.model.spec.contextWindow < needed) [rule, reason] = [t.model, text.contextWindowTooSmall(t.model.spec.contextWindow)];
+    const reasons: string[] = [];
+    if (missing.length > 0) reasons.push(text.lacksCapabilities(missing));
+    if (unmet.length > 0) reasons.push(text.lacksRequestCapabilities(unmet.map(([c]) => c), unmet.map(([, u]) => u)));
+    if (reasons.length > 0) rule = route;
+    else if (t.model.spec.contextWindow < needed) [rule, reasons[0]] = [t.model, text.contextWindowTooSmall(t.model.spec.contextWindow)];
     if (rule === undefined) return true;
-    const detail = text.targetRemoval(t.model.name, t.provider.name, [reason]);
+    const detail = text.targetRemoval(t.model.name, t.provider.name, reasons);
     trace.push(entry('capability', rule, 'remove', detail));
     removals.push({ rule: ruleId(rule), detail });
     return false;

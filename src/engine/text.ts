@@ -160,6 +160,11 @@ export const targetRemoval = (model: string, provider: string, reasons: readonly
   `${q(model)} (provider ${q(provider)}): ${reasons.join('; ')}`;
 export const lacksCapabilities = (missing: readonly string[]): string =>
   `lacks ${plural(missing.length, 'capability', 'capabilities')} ${qList(missing)}`;
+/** Capabilities the request itself needs (`uses`: what it sends, e.g. `images`) that the model lacks. */
+export const lacksRequestCapabilities = (missing: readonly string[], uses: readonly string[]): string => {
+  const used = uses.length < 2 ? uses.join('') : `${uses.slice(0, -1).join(', ')} and ${uses.at(-1)!}`;
+  return `lacks ${plural(missing.length, 'capability', 'capabilities')} ${qList(missing)}, which the request needs (it uses ${used})`;
+};
 export const contextWindowTooSmall = (window: number): string =>
   `context window ${window} is smaller than the request's prompt tokens + max tokens`;
 export const requireFlag = (field: 'zeroDataRetention' | 'trainsOnData', have: boolean, want: boolean): string =>

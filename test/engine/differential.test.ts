@@ -22,6 +22,7 @@ function agree({ input, requests, spend }: Scenario, seen: Map<string, number>, 
     seen.set(label, (seen.get(label) ?? 0) + 1);
     if (expected.trace.some((s) => s.step === 'budget')) seen.set('budget-step', (seen.get('budget-step') ?? 0) + 1);
     if (expected.trace.some((s) => s.effect.startsWith('would-'))) seen.set('monitor', (seen.get('monitor') ?? 0) + 1);
+    if (expected.trace.some((s) => s.step === 'capability' && s.detail.includes('which the request needs'))) seen.set('request-needs', (seen.get('request-needs') ?? 0) + 1);
   }
 }
 
@@ -33,7 +34,7 @@ describe('compiled decide ≡ reference evaluator', () => {
       { numRuns: 400 },
     );
     // The generators reach every outcome, so agreement above covers every step.
-    for (const label of ['route', 'invalid_request', 'data_class_not_allowed', 'no_route', 'no_eligible_model', 'budget_exhausted', 'budget-step', 'monitor'])
+    for (const label of ['route', 'invalid_request', 'data_class_not_allowed', 'no_route', 'no_eligible_model', 'budget_exhausted', 'budget-step', 'monitor', 'request-needs'])
       expect(seen.get(label) ?? 0, label).toBeGreaterThan(10);
   });
 

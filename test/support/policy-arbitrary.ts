@@ -273,6 +273,8 @@ export function requestContext(input: PolicyInput): fc.Arbitrary<RequestContext>
         stickyKey: rarely(fc.oneof(fc.string(), fc.string({ unit: 'binary' })), 5),
         requestId: rarely(fc.string(), 3),
         keyId: rarely(fc.constantFrom('k1', 'k2'), 5),
+        // What the body uses: each flag makes the capability step require tools, vision or json.
+        features: rarely(fc.record({ tools: fc.boolean(), images: fc.boolean(), jsonMode: fc.boolean() }, { requiredKeys: [] }), 4),
       },
       { requiredKeys: ['team', 'model'] },
     )
