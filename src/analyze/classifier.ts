@@ -165,9 +165,10 @@ function neverSets(policy: PolicySet, c: ClassifierEntry | undefined, reach: Rea
       const missing = tasks.filter((t) => !made.tasks.has(t));
       if (missing.length > 0) {
         const pointer = `/spec/match/tasks/${tasks.indexOf(missing[0]!)}`;
+        const it = missing.length === 1 ? 'it' : 'them';
         const reach = headerAllowed(r)
-          ? 'only callers that send `x-switchyard-task` reach the route with it'
-          : 'and no team the route matches may send `x-switchyard-task`, so no live request reaches the route with it';
+          ? `only callers that send \`x-switchyard-task\` reach the route with ${it}`
+          : `no team the route matches may send \`x-switchyard-task\` either, so no live request reaches the route with ${it}`;
         const message = `route ${q(r.name)} matches ${missing.length === 1 ? 'task' : 'tasks'} ${qList(missing)}, which Classifier ${q(c.name)} never sets (it ${sets(made.tasks)}): ${reach}`;
         out.push(diagnostic(r.locate(pointer), pointer, 'classifier_never_sets', message));
       }
@@ -180,7 +181,7 @@ function neverSets(policy: PolicySet, c: ClassifierEntry | undefined, reach: Rea
     const message =
       made === undefined || c === undefined
         ? `route ${q(r.name)} matches on complexity but the policy has no Classifier: no live request has a complexity (callers cannot declare one), so only Tests and \`explain\` reach the route`
-        : `route ${q(r.name)} matches complexity ${qList(missing)}, which Classifier ${q(c.name)} never sets (it ${sets(made.complexities)}): no live request reaches the route with it`;
+        : `route ${q(r.name)} matches ${missing.length === 1 ? 'complexity' : 'complexities'} ${qList(missing)}, which Classifier ${q(c.name)} never sets (it ${sets(made.complexities)}): no live request reaches the route with ${missing.length === 1 ? 'it' : 'them'}`;
     out.push(diagnostic(r.locate(pointer), pointer, 'classifier_never_sets', message));
   }
   return out;
