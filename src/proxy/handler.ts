@@ -142,7 +142,9 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
       const answer = status < 300 ? parseJson(body) : undefined;
-      const usage = answer === undefined ? undefined : usageOf(protocol, answer);
+      // A translated answer carries the provider's own usage report; its body may show zeros the provider never sent.
+      const reported = out.result.providerUsage;
+      const usage = reported !== undefined ? reported.usage : answer === undefined ? undefined : usageOf(protocol, answer);
       // Written directly: the answer is complete and its headers are ours to choose, so fastify's send
       // pipeline (hooks, serialisation, header checks) would only add cost.
       reply.hijack();
@@ -176,6 +178,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
         provider: out.candidate.provider,
         signal: controller,
         describe: (err) => describeError(err, upstream).note,
+        providerUsage: out.result.providerUsage,
       });
       // Started before the server began closing: end the kept-alive connection so the drain can finish.
       if (core.lifecycle.draining) raw.socket?.end();

@@ -1,5 +1,5 @@
 // The two wire protocols the proxy speaks: what a client request must look like, where it goes upstream, and
-// where usage sits in an answer. Requests are forwarded in the protocol they arrived in (no translation yet).
+// where usage sits in an answer. A candidate of the other protocol gets the request translated (translation.ts).
 import { estimatePromptTokens } from './tokens.js';
 
 export type Protocol = 'openai' | 'anthropic';
@@ -78,7 +78,8 @@ export function usageOf(protocol: Protocol, answer: unknown): Usage | undefined 
   const u = answer.usage;
   return protocol === 'openai'
     ? { inputTokens: count(u.prompt_tokens), outputTokens: count(u.completion_tokens) }
-    : { inputTokens: count(u.input_tokens), outputTokens: count(u.output_tokens) };
+    : // Cache reads and writes are prompt tokens too (OpenAI's prompt_tokens include cached ones).
+      { inputTokens: count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens), outputTokens: count(u.output_tokens) };
 }
 
 const textOf = (v: unknown): number => (typeof v === 'string' ? v.length : 0);

@@ -7,6 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Cancel } from './cancel.js';
 import { streamErrorEvent, proxyError } from './errors.js';
 import type { Protocol, Usage } from './protocol.js';
+import type { UsageSource } from './upstream.js';
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
@@ -145,8 +146,10 @@ export class SseScanner {
   private anthropicUsage(event: Record<string, unknown>): void {
     const usage = event.type === 'message_start' && isObject(event.message) ? event.message.usage : event.usage;
     if (!isObject(usage)) return;
-    // message_delta's output_tokens is cumulative; a later value replaces an earlier one.
-    this.inputTokens = count(usage.input_tokens) ?? this.inputTokens;
+    // message_delta's output_tokens is cumulative; a later value replaces an earlier one. Cache reads and
+    // writes are prompt tokens Anthropic reports apart; they count as input, as OpenAI's prompt_tokens do.
+    const input = count(usage.input_tokens);
+    if (input !== undefined) this.inputTokens = input + (count(usage.cache_creation_input_tokens) ?? 0) + (count(usage.cache_read_input_tokens) ?? 0);
     this.outputTokens = count(usage.output_tokens) ?? this.outputTokens;
   }
 }
@@ -161,6 +164,8 @@ export interface RelayInput {
   readonly provider: string;
   readonly signal: Cancel;
   readonly describe: (err: unknown) => string;
+  /** A translated stream: the provider's own usage report, which replaces what the scanner reads from the translated events. */
+  readonly providerUsage?: UsageSource | undefined;
 }
 
 export interface RelayResult {
@@ -186,12 +191,14 @@ function drained(out: ServerResponse): Promise<void> {
 export async function relayStream(input: RelayInput): Promise<RelayResult> {
   const { out, signal } = input;
   const scanner = new SseScanner(input.protocol, input.stripUsageChunk);
+  const reported = input.providerUsage;
+  const usage = (): Usage | undefined => (reported === undefined ? scanner.usage : reported.usage);
   const cut = (note: string): RelayResult => {
     if (!out.destroyed) {
       const message = `the stream from provider \`${input.provider}\` broke after it started: ${note}`;
       out.end(streamErrorEvent(input.protocol, proxyError('upstream_error', message)));
     }
-    return { outcome: 'cut', usage: scanner.usage, outputChars: scanner.outputChars, note };
+    return { outcome: 'cut', usage: usage(), outputChars: scanner.outputChars, note };
   };
   let chunk = input.first;
   try {
@@ -199,7 +206,7 @@ export async function relayStream(input: RelayInput): Promise<RelayResult> {
       const text = scanner.push(chunk);
       // Backpressure: nothing more is read from the provider while the client's socket holds a full buffer.
       if (text !== '' && !out.write(text)) await drained(out);
-      if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage, outputChars: scanner.outputChars };
+      if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: usage(), outputChars: scanner.outputChars };
       if (scanner.oversized) {
         await input.rest.return?.();
         return cut(`an event grew past ${MAX_PENDING_EVENT_CHARS} characters without its end`);
@@ -209,16 +216,16 @@ export async function relayStream(input: RelayInput): Promise<RelayResult> {
       chunk = next.value;
     }
   } catch (err) {
-    if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: scanner.usage, outputChars: scanner.outputChars };
+    if (signal.aborted || out.destroyed) return { outcome: 'aborted', usage: usage(), outputChars: scanner.outputChars };
     return cut(input.describe(err));
   }
   const rest = scanner.flush();
   if (rest !== '') out.write(rest);
   if (scanner.upstreamError) {
     out.end();
-    return { outcome: 'cut', usage: scanner.usage, outputChars: scanner.outputChars, note: 'the provider sent an error event' };
+    return { outcome: 'cut', usage: usage(), outputChars: scanner.outputChars, note: 'the provider sent an error event' };
   }
   if (!scanner.terminal) return cut('the stream ended before its final event');
   out.end();
-  return { outcome: 'completed', usage: scanner.usage, outputChars: scanner.outputChars };
+  return { outcome: 'completed', usage: usage(), outputChars: scanner.outputChars };
 }
