@@ -6,6 +6,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { SseReader, streamTranslator, translateAnswer, translateRequest, type ResponseMode, type StreamTranslator } from '../translate/index.js';
 import type { ApiRequest, Protocol } from './protocol.js';
+import { MAX_PENDING_EVENT_CHARS } from './sse.js';
 import type { AttemptResult } from './upstream.js';
 
 /** A request ready for a provider of the other protocol: the body to send and what its answer's translation needs. */
@@ -15,9 +16,6 @@ export interface Crossing {
 }
 
 export type CrossingResult = { readonly ok: true; readonly crossing: Crossing } | { readonly ok: false; readonly note: string; readonly field: string };
-
-/** Longest unfinished provider event held while translating, as the relay bounds its own (characters). */
-const MAX_PENDING_EVENT_CHARS = 256 * 1024;
 
 /** Prefix of the attempt note of a candidate skipped because its protocol cannot express the request. */
 export const UNSUPPORTED_NOTE = 'unsupported: ';
@@ -89,7 +87,7 @@ export function translateResult(r: AttemptResult, provider: Protocol, mode: Resp
   switch (r.kind) {
     case 'answer': {
       const t = translateAnswer(provider, r.status, r.body.toString('utf8'), mode, created);
-      if (!t.ok) return { kind: 'failed', failure: 'status', status: r.status, note: `answered ${r.status} with a body that is not a \`${provider}\` message` };
+      if (!t.ok) return { kind: 'failed', failure: 'status', status: r.status, note: `answered ${r.status} with a body that is not a message of the \`${provider}\` protocol` };
       return { ...r, body: Buffer.from(t.value.body), providerUsage: { usage: t.value.usage } };
     }
     case 'stream': {

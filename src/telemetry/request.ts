@@ -64,7 +64,8 @@ export class RequestTelemetry {
   }
 
   private attempt(c: Candidate, upstream: Upstream): AttemptObserver {
-    const span = this.span?.attempt(c, upstream, UPSTREAM_PATH[this.protocol]);
+    // The provider's own path: a candidate of the other protocol is sent a translated request.
+    const span = this.span?.attempt(c, upstream, UPSTREAM_PATH[upstream.api]);
     return {
       traceparent: span?.traceparent,
       result: (r: AttemptResult): AttemptResult => {
