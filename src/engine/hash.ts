@@ -45,5 +45,19 @@ export function fnv1a32Signed(s: string): number {
   return h | 0;
 }
 
-/** Where a 32-bit hash (signed or not) falls in `[0, total)`: the point the weighted pick looks up among cumulative weights. */
-export const hashPoint = (hash: number, total: number): number => ((hash >>> 0) / 4294967296) * total;
+/**
+ * murmur3's 32-bit finaliser. FNV-1a's high bits barely depend on a key's last characters, so sequential keys
+ * (`user-1`, `user-2`, …) scaled straight into [0, total) miss their weights by up to 2.5 points over 20,000
+ * keys; mixed first, they land within sampling noise.
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/** Where a 32-bit FNV-1a hash (signed or not) falls in `[0, total)`: mixed, then scaled; the point the weighted pick looks up. */
+export const hashPoint = (hash: number, total: number): number => ((fmix32(hash) >>> 0) / 4294967296) * total;

@@ -85,6 +85,16 @@ function globHolds(glob: string, s: string): boolean {
   return globHolds(glob.slice(1), s.slice(1));
 }
 
+/** murmur3's fmix32, applied to the FNV-1a hash before it is scaled into [0, total) (see hash.ts for why). */
+function mix(h: number): number {
+  let x = h >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x85ebca6b) >>> 0;
+  x = (x ^ (x >>> 13)) >>> 0;
+  x = Math.imul(x, 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 function fnv1a(key: string): number {
   let h = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(key)) {
@@ -198,7 +208,7 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
     const byWeight = (ts: Target[]): Target[] => [...ts].sort((a, b) => b.weight - a.weight);
     let pick: Target | undefined;
     if (total > 0) {
-      const point = (fnv1a(ctx.stickyKey ?? ctx.requestId ?? '') / 4294967296) * total;
+      const point = (mix(fnv1a(ctx.stickyKey ?? ctx.requestId ?? '')) / 4294967296) * total;
       let cumulative = 0;
       for (const t of declared) {
         cumulative += t.weight;
