@@ -88,7 +88,9 @@ export function translateResult(r: AttemptResult, provider: Protocol, mode: Resp
     case 'answer': {
       const t = translateAnswer(provider, r.status, r.body.toString('utf8'), mode, created);
       if (!t.ok) return { kind: 'failed', failure: 'status', status: r.status, note: `answered ${r.status} with a body that is not a message of the \`${provider}\` protocol` };
-      return { ...r, body: Buffer.from(t.value.body), providerUsage: { usage: t.value.usage } };
+      // The body is JSON now, whatever the provider sent (an HTML error page becomes an error object).
+      const headers = { ...r.headers, 'content-type': 'application/json' };
+      return { ...r, headers, body: Buffer.from(t.value.body), providerUsage: { usage: t.value.usage } };
     }
     case 'stream': {
       const translator = streamTranslator(provider, mode, created);

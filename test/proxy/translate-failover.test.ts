@@ -132,6 +132,14 @@ describe('provider errors in the caller shape', () => {
     expect(res.body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "This model's maximum context length is 8192 tokens. (context_length_exceeded)" } });
   });
 
+  it('relays a non-JSON provider error as a JSON error of the caller shape', async () => {
+    queue(sims.c, [{ status: 404, body: '<html>no such model</html>' }]);
+    const res = await post(proxy.url, '/v1/chat/completions', chat('only-claude'));
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.body).toEqual({ error: { message: '<html>no such model</html>', type: 'invalid_request_error', param: null, code: null } });
+  });
+
   it("answers in the proxy's own shape when every candidate failed with a failover status", async () => {
     queue(sims.c, [{ status: 503 }]);
     const res = await post(proxy.url, '/v1/chat/completions', chat('only-claude'));
