@@ -205,9 +205,8 @@ export class RequestSpan {
 }
 
 function serverAttributes(record: SettleRecord, decision: Decision | undefined, cost: RequestCost | undefined, responseModel: string | undefined): Attributes {
+  // gen_ai.operation.name, the policy version and the route template were set when the span started.
   const a: Attributes = {
-    [ATTR.operation]: 'chat',
-    [ATTR.policyVersion]: record.policyVersion,
     'switchyard.request_id': record.requestId,
     'switchyard.protocol': record.protocol,
     'switchyard.outcome': record.outcome,
