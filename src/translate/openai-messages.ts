@@ -24,7 +24,8 @@ const MESSAGE_KEYS = {
   system: keys('role', 'content'),
   developer: keys('role', 'content'),
   user: keys('role', 'content'),
-  assistant: keys('role', 'content', 'tool_calls', 'refusal'),
+  // `annotations` comes back in OpenAI answers, so clients often resend it with the assistant message.
+  assistant: keys('role', 'content', 'tool_calls', 'refusal', 'annotations'),
   tool: keys('role', 'content', 'tool_call_id'),
 } as const;
 
@@ -177,6 +178,7 @@ function convert(m: JsonObject, role: Role, at: string): { system: AnthropicText
       return failed(blocks) ? blocks : { role: 'user', blocks };
     }
     case 'assistant': {
+      if (Array.isArray(m.annotations) && m.annotations.length > 0) return unsupported(`${at}.annotations`, `${TARGET} takes no annotations (citations) on a turn`);
       const blocks: AnthropicBlock[] = [];
       if (m.content !== undefined && m.content !== null) {
         const text = textBlocks(m.content, `${at}.content`, true);
