@@ -18,12 +18,26 @@ export interface ServeProcess {
   stderr(): string;
 }
 
+export interface ServeOptions {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  /** Called with each line of the JSON log on stdout (set LOG_LEVEL in env to get any). */
+  readonly onLogLine?: (line: string) => void;
+}
+
 /** Starts `switchyard serve <args>` in `cwd` and resolves once it listens; rejects if it exits first. */
-export function startServe(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<ServeProcess> {
+export function startServe(args: readonly string[], options: ServeOptions): Promise<ServeProcess> {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   const env = { ...process.env, LOG_LEVEL: 'silent', ...options.env };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: options.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const onLogLine = options.onLogLine;
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: options.cwd, env, stdio: ['ignore', onLogLine === undefined ? 'ignore' : 'pipe', 'pipe'] });
+    let partial = '';
+    child.stdout?.on('data', (data: Buffer) => {
+      const lines = (partial + String(data)).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLogLine?.(line);
+    });
     const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     let stderr = '';
     let listening = false;
