@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Ledger } from './ledger.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SqliteLedgerOptions } from './sqlite-ledger.js';
+import { maskUserinfo } from '../telemetry/redact.js';
 
 type Synchronous = NonNullable<SqliteLedgerOptions['synchronous']>;
 
@@ -89,7 +90,7 @@ async function attempt<T>(url: string, open: () => Promise<T>): Promise<Opened<T
 }
 
 /** A Redis URL may carry a password (`redis://:secret@host`); it never reaches a message. */
-export const redact = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
+export const redact = maskUserinfo;
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 

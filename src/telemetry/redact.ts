@@ -50,6 +50,9 @@ export function safeUrl(url: string): string {
   }
 }
 
+/** A URL with its userinfo masked, the rest kept (`redis://***@cache:6379/1`): for messages that must say which server. */
+export const maskUserinfo = (url: string): string => url.replace(/\/\/([^@/]*)@/, '//***@');
+
 /**
  * Replaces known secret values (the provider keys the proxy holds) and anything shaped like a credential in
  * free text — error notes, messages — before it is recorded. Values shorter than 8 characters are not secrets
