@@ -38,7 +38,8 @@ export class AnthropicToOpenAIStream {
   }
 
   push(e: SseEvent): string {
-    if (e.data === '' || e.data === '[DONE]') return '';
+    // Nothing may follow `[DONE]`, whatever a provider sends after its message_stop.
+    if (this.done || e.data === '' || e.data === '[DONE]') return '';
     let value: unknown;
     try {
       value = JSON.parse(e.data);

@@ -34,6 +34,8 @@ export class OpenAIToAnthropicStream {
   }
 
   push(e: SseEvent): string {
+    // Nothing may follow message_stop, whatever a provider sends after its `[DONE]`.
+    if (this.done) return '';
     const data = e.data.trim();
     if (data === '[DONE]') return this.finish();
     if (data === '') return '';

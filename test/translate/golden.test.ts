@@ -143,6 +143,14 @@ describe('streams', () => {
     }
   });
 
+  it('sends nothing after the final event, whatever follows it', () => {
+    for (const s of fixture<StreamFixture[]>('streams.json')) {
+      const input = fixtureText(`streams/${s.file}.in.sse`);
+      const expected = parseSse(fixtureText(`streams/${s.file}.out.sse`));
+      expect(parseSse(translateStream(s.provider, input + input, { jsonTool: s.jsonTool }).text), s.name).toEqual(expected);
+    }
+  });
+
   it('translates a provider error event into the client protocol', () => {
     const anthropic = translateStream('anthropic', 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n', PLAIN);
     expect(parseSse(anthropic.text)).toEqual([{ event: '', data: { error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } } }]);
