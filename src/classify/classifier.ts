@@ -10,7 +10,8 @@
 import type { ClassifierEntry, PolicySet, SourceLocation } from '../policy/model.js';
 import type { Complexity, FeatureMatch } from '../policy/generated/policy.js';
 import type { RequestFeatures } from '../policy/generated/request-context.js';
-import { compileKeyword, distinctKeywords, normalizeKeyword, type KeywordMatcher } from './keywords.js';
+import { KeywordSet } from './keyword-scan.js';
+import { distinctKeywords, normalizeKeyword } from './keywords.js';
 import type { KeywordSets } from './features.js';
 
 type Bounds = { readonly lt?: number; readonly lte?: number; readonly gt?: number; readonly gte?: number };
@@ -112,12 +113,11 @@ export function compileClassifier(entry: ClassifierEntry): CompiledClassifier {
       source: entry.locate(`/spec/rules/${index}`),
     }),
   );
-  const compiled = (words: readonly string[]): KeywordMatcher[] => words.map(compileKeyword);
   return {
     entry,
     rules,
     fallback: { task: fallbackTask, complexity: fallbackComplexity, source: entry.locate('/spec/default') },
-    keywords: { system: compiled(system), user: compiled(user) },
+    keywords: { system: new KeywordSet(system), user: new KeywordSet(user) },
     match(features, counts) {
       for (let i = 0; i < rules.length; i++) if (rules[i]!.holds(features, counts)) return i;
       return rules.length;

@@ -17,22 +17,19 @@ const CODE_STARTS: readonly string[] = [
   'INSERT ', 'UPDATE ', 'DELETE ', 'CREATE ', 'print(', 'console.', '$ ',
 ];
 
-/** CODE_STARTS by first character, so a line is compared only with the starts that can match it. */
-const STARTS_BY_CHAR: ReadonlyMap<number, readonly string[]> = (() => {
-  const m = new Map<number, string[]>();
-  for (const s of CODE_STARTS) {
-    const c = s.charCodeAt(0);
-    const list = m.get(c) ?? [];
-    list.push(s);
-    m.set(c, list);
-  }
-  return m;
+/** CODE_STARTS by first character (all ASCII), so a line is compared only with the starts that can match it. */
+const STARTS_BY_CHAR: readonly (readonly string[] | undefined)[] = (() => {
+  const table: string[][] = [];
+  for (const s of CODE_STARTS) (table[s.charCodeAt(0)] ??= []).push(s);
+  return Array.from({ length: 128 }, (_, c) => table[c]);
 })();
 
 const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
 /** Whether the line [start, end) opens or closes a fence: up to three spaces, then ``` or ~~~. */
 function isFence(text: string, start: number, end: number): boolean {
+  const c = text.charCodeAt(start);
+  if (c !== 96 && c !== 126 && c !== SPACE) return false; // ` ~
   let i = start;
   while (i < end && i - start < 3 && text.charCodeAt(i) === SPACE) i++;
   return end - i >= 3 && (text.startsWith('```', i) || text.startsWith('~~~', i));
@@ -57,7 +54,8 @@ function looksLikeCode(text: string, start: number, end: number): boolean {
   if (tail === 59 || tail === 123 || tail === 125) return true; // ; { }
   const indented = text.charCodeAt(start) === TAB || first - start >= 4;
   if (indented && !isListItem(text, first)) return true;
-  const starts = STARTS_BY_CHAR.get(text.charCodeAt(first));
+  const lead = text.charCodeAt(first);
+  const starts = lead < 128 ? STARTS_BY_CHAR[lead] : undefined;
   if (starts === undefined) return false;
   for (const s of starts) if (text.startsWith(s, first)) return true;
   return false;

@@ -1,7 +1,7 @@
 // Request features from an OpenAI Chat Completions or Anthropic Messages body: what Classifier rules decide
 // on, and what the audit log records instead of content. One pass over the messages reads roles, counts and
 // content parts; only the system prompt and the last user message are scanned character by character (code
-// density, keyword hits), with native string search. Pure: the same body and keywords give the same features.
+// density, keyword hits), each in one pass. Pure: the same body and keywords give the same features.
 //
 // Conventions, the same for both protocols so a request means the same whichever API it came through:
 // - `messages` counts conversation messages (system and developer messages are the system prompt, not messages);
@@ -16,17 +16,17 @@
 import type { RequestFeatures } from '../policy/generated/request-context.js';
 import { estimatePromptTokens } from '../proxy/tokens.js';
 import { codeDensity } from './code-density.js';
-import type { KeywordMatcher } from './keywords.js';
+import { KeywordSet } from './keyword-scan.js';
 
 export type BodyProtocol = 'openai' | 'anthropic';
 
 /** The keywords whose hits are recorded: those of the system prompt and those of the last user message. */
 export interface KeywordSets {
-  readonly system: readonly KeywordMatcher[];
-  readonly user: readonly KeywordMatcher[];
+  readonly system: KeywordSet;
+  readonly user: KeywordSet;
 }
 
-export const NO_KEYWORDS: KeywordSets = { system: [], user: [] };
+export const NO_KEYWORDS: KeywordSets = { system: new KeywordSet([]), user: new KeywordSet([]) };
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -81,13 +81,6 @@ function maxTokensOf(body: Obj, protocol: BodyProtocol): number | undefined {
   return undefined;
 }
 
-function hitsIn(text: string, keywords: readonly KeywordMatcher[]): string[] {
-  const out: string[] = [];
-  if (text.length === 0) return out;
-  for (const k of keywords) if (k.hits(text)) out.push(k.keyword);
-  return out;
-}
-
 /** Features of a chat request body; a body that is not an object, or has no message list, has no messages. */
 export function extractFeatures(body: unknown, protocol: BodyProtocol, keywords: KeywordSets = NO_KEYWORDS): RequestFeatures {
   const b: Obj = isObject(body) ? body : {};
@@ -122,8 +115,8 @@ export function extractFeatures(body: unknown, protocol: BodyProtocol, keywords:
     tools: nonEmptyList(b.tools) || (protocol === 'openai' && nonEmptyList(b.functions)),
     images,
     jsonMode: jsonModeOf(b, protocol),
-    systemKeywords: hitsIn(system ?? '', keywords.system),
-    userKeywords: hitsIn(userText, keywords.user),
+    systemKeywords: keywords.system.hits(system ?? ''),
+    userKeywords: keywords.user.hits(userText),
   };
   const maxTokens = maxTokensOf(b, protocol);
   if (maxTokens !== undefined) features.maxTokens = maxTokens;

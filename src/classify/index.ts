@@ -4,5 +4,6 @@ export { boundsHold, classifierEntryOf, compileClassifier, type CompiledClassifi
 export { classifyBody, detectProtocol, type BodyClassification } from './classify-body.js';
 export { codeDensity } from './code-density.js';
 export { extractFeatures, NO_KEYWORDS, type BodyProtocol, type KeywordSets } from './features.js';
-export { compileKeyword, distinctKeywords, normalizeKeyword, type KeywordMatcher } from './keywords.js';
+export { KeywordSet } from './keyword-scan.js';
+export { distinctKeywords, normalizeKeyword } from './keywords.js';
 export { classifierFor, type PolicyClassifier } from './policy-classifier.js';

@@ -1,96 +1,63 @@
-// Keyword hits for Classifier rules: case-insensitive words and phrases with glob wildcards, never a user
-// regular expression. A keyword is split into words at anything that is not a letter, digit, `*` or `?`
-// (`tl;dr` is the phrase `tl dr`); it hits where the text has those words consecutively, separated by anything
-// that is not a letter or digit, each text word matched as a whole by its glob (`*` any run of letters and
-// digits, `?` one). So `refactor*` hits "Refactoring", `terms of service` hits "Terms-of-Service", and
-// `contract` does not hit "subcontractor".
-//
-// Matching compiles each keyword once into a regular expression of a restricted shape, so the scan runs in
-// V8's native engine (the text is never copied or lower-cased):
-//   (?<!W) word (NW+ word)* (?!W)      word = lit | lit W* lit | W+        W = letter or digit, NW = not W
-// INVARIANT: linear in the text. Every attempt starts at a word start (the look-behind fails elsewhere at
-// once); within a word a `W*` can only backtrack over that word, a `NW+` only over one separator run, and
-// neither can give characters to its neighbour (a literal needs W, a separator needs NW), so each word start
-// costs O(length of the words it spans × keyword length). Words with two or more `*` would nest that
-// backtracking, so their middle is checked afterwards in plain code (`compileGlob`, no backtracking).
-import { compileGlob, type GlobMatcher } from '../engine/glob.js';
+// Keywords of Classifier rules: case-insensitive words and phrases with glob wildcards, never a user regular
+// expression. Text is read as words — runs of letters, marks and digits of any script — compared after
+// lowercasing each character. A keyword is split into words the same way (`*` and `?` stay inside words, so
+// `tl;dr` is the phrase `tl dr`); it hits where the text has those words consecutively, whatever separates
+// them, each text word matched as a whole by its glob (`*` any run of characters, `?` one). So `refactor*`
+// hits "Refactoring", `terms of service` hits "Terms-of-Service", and `contract` does not hit
+// "subcontractor". The scanner that finds every keyword in one pass is keyword-scan.ts.
 
-const W = '[\\p{L}\\p{M}\\p{N}]';
-const NW = '[^\\p{L}\\p{M}\\p{N}]';
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
+/** Per BMP code unit ≥ 128: 0 not yet known, 1 separator, 2 word character. Filled on first sight. */
+const classes = new Uint8Array(65536);
+/** Per BMP code unit ≥ 128: its lowercase when that is one code unit, else itself; 0 not yet known. */
+const lowers = new Uint16Array(65536);
+
+/** Whether the code point (or BMP code unit) is a letter, mark or digit. */
+export function isWordCodePoint(cp: number): boolean {
+  if (cp < 128) return (cp >= 97 && cp <= 122) || (cp >= 65 && cp <= 90) || (cp >= 48 && cp <= 57);
+  if (cp < 65536) {
+    let k = classes[cp]!;
+    if (k === 0) {
+      k = WORD_CHAR.test(String.fromCharCode(cp)) ? 2 : 1;
+      classes[cp] = k;
+    }
+    return k === 2;
+  }
+  return WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+/** The lowercase of one code unit (itself when its lowercase is not a single code unit). */
+export function lowerUnit(c: number): number {
+  if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+  let l = lowers[c]!;
+  if (l === 0) {
+    const s = String.fromCharCode(c).toLowerCase();
+    l = s.length === 1 ? s.charCodeAt(0) : c;
+    lowers[c] = l;
+  }
+  return l;
+}
+
+/** A string lowercased character by character, as text is compared. */
+export function lowerText(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += String.fromCharCode(lowerUnit(s.charCodeAt(i)));
+  return out;
+}
+
 const SEPARATORS = /[^\p{L}\p{M}\p{N}*?]+/u;
-const WORD_BREAKS = /[^\p{L}\p{M}\p{N}]+/u;
 
 /**
  * The form keywords are compared and recorded in: lowercase words joined by single spaces, wildcards kept.
  * `"Terms  of Service"` → `terms of service`; `tl;dr` → `tl dr`. Empty when the keyword has no word at all.
  */
 export function normalizeKeyword(keyword: string): string {
-  const words = keyword.toLowerCase().split(SEPARATORS);
   let out = '';
-  for (const w of words) {
+  for (const w of lowerText(keyword).split(SEPARATORS)) {
     if (w.length === 0) continue;
     out = out.length === 0 ? w : `${out} ${w}`;
   }
   return out;
-}
-
-/**
- * A literal glob segment as regex source: `?` is one word character, everything else stands for itself.
- * INVARIANT: a normalized word holds only letters, marks, digits, `*` and `?`, so nothing needs escaping.
- */
-function literal(segment: string): string {
-  let out = '';
-  for (const ch of segment) out += ch === '?' ? W : ch;
-  return out;
-}
-
-interface WordPlan {
-  readonly source: string;
-  /** Set when the word has two or more `*`: the full glob, checked on the matched word. */
-  readonly verify: GlobMatcher | null;
-}
-
-function planWord(word: string): WordPlan {
-  const parts = word.split('*');
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  if (parts.length === 1) return { source: literal(word), verify: null };
-  // Only wildcards, or nothing fixed at either end: any one word (the glob check keeps middle parts honest).
-  const ends = first.length === 0 && last.length === 0 ? `${W}+` : `${literal(first)}${W}*${literal(last)}`;
-  return { source: ends, verify: parts.length > 2 ? compileGlob(word) : null };
-}
-
-/** A compiled keyword; `hits(text)` is linear in the text. */
-export interface KeywordMatcher {
-  /** The keyword in normalized form (what feature records hold). */
-  readonly keyword: string;
-  hits(text: string): boolean;
-}
-
-const NEVER: KeywordMatcher['hits'] = () => false;
-
-/** Compile one keyword (any spelling; it is normalized first). */
-export function compileKeyword(keyword: string): KeywordMatcher {
-  const normalized = normalizeKeyword(keyword);
-  if (normalized.length === 0) return { keyword: normalized, hits: NEVER };
-  const plans = normalized.split(' ').map(planWord);
-  const source = `(?<!${W})${plans.map((p) => p.source).join(`${NW}+`)}(?!${W})`;
-  if (plans.every((p) => p.verify === null)) {
-    const re = new RegExp(source, 'iu');
-    return { keyword: normalized, hits: (text) => re.test(text) };
-  }
-  const re = new RegExp(source, 'giu');
-  const hits = (text: string): boolean => {
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const words = m[0].toLowerCase().split(WORD_BREAKS);
-      if (plans.every((p, i) => p.verify === null || p.verify(words[i] ?? ''))) return true;
-      // The next attempt starts one character on: a later word of this match may start a hit of its own.
-      re.lastIndex = m.index + 1;
-    }
-    return false;
-  };
-  return { keyword: normalized, hits };
 }
 
 /** Distinct keywords in normalized form, in first-seen order (empty ones dropped). */

@@ -1,10 +1,10 @@
 // Features of request bodies: the conventions that make one request mean the same through either API, and
 // the guarantee the audit log relies on — features hold counts, flags and configured keywords, never text.
 import { describe, expect, it } from 'vitest';
-import { compileKeyword, detectProtocol, extractFeatures, type KeywordSets } from '../../src/classify/index.js';
+import { detectProtocol, extractFeatures, KeywordSet, type KeywordSets } from '../../src/classify/index.js';
 import { estimatePromptTokens } from '../../src/proxy/tokens.js';
 
-const keywords = (system: string[], user: string[]): KeywordSets => ({ system: system.map(compileKeyword), user: user.map(compileKeyword) });
+const keywords = (system: string[], user: string[]): KeywordSets => ({ system: new KeywordSet(system), user: new KeywordSet(user) });
 
 describe('extractFeatures', () => {
   it('reads an OpenAI body: system messages are the system prompt, tool messages count as messages, not turns', () => {

@@ -1,17 +1,20 @@
-// Keyword hits: the documented examples, a property that the compiled (regex-backed) matcher agrees with a
-// plain word-by-word reading of the rules, and inputs that would take quadratic time if matching backtracked.
+// Keyword hits: the documented examples, a property that the one-pass scanner agrees with a plain
+// word-by-word reading of the rules (one keyword or many at once), and inputs that would take quadratic time
+// if matching backtracked.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileKeyword, distinctKeywords, normalizeKeyword } from '../../src/classify/index.js';
+import { distinctKeywords, KeywordSet, normalizeKeyword } from '../../src/classify/index.js';
+import { KEYWORD_WINDOW } from '../../src/classify/keyword-scan.js';
+import { lowerText } from '../../src/classify/keywords.js';
 
-const hits = (keyword: string, text: string): boolean => compileKeyword(keyword).hits(text);
+const hits = (keyword: string, text: string): boolean => new KeywordSet([keyword]).hits(text).length > 0;
 
 /** The rules read literally: split the text into words, try every position, glob each word by backtracking. */
 function naiveHits(keyword: string, text: string): boolean {
   const k = normalizeKeyword(keyword);
   if (k === '') return false;
   const pattern = k.split(' ');
-  const words = text.toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter((w) => w.length > 0);
+  const words = lowerText(text).split(/[^\p{L}\p{M}\p{N}]+/u).filter((w) => w.length > 0);
   const glob = (g: string, w: string): boolean => {
     if (g.length === 0) return w.length === 0;
     if (g[0] === '*') return [...Array(w.length + 1).keys()].some((i) => glob(g.slice(1), w.slice(i)));
@@ -39,6 +42,7 @@ describe('keyword hits', () => {
     expect(hits('contract', 'ask the subcontractor')).toBe(false);
     expect(hits('contract', 'contracts')).toBe(false);
     expect(hits('Über', 'die über-prüfung')).toBe(true);
+    expect(hits('ΟΔΟΣ', 'η οδοσ')).toBe(true);
   });
 
   it('let `*` and `?` stand for letters and digits inside one word', () => {
@@ -73,8 +77,36 @@ describe('keyword hits', () => {
       fc.property(fc.string({ unit: patternChar, maxLength: 8 }), fc.string({ unit: textChar, maxLength: 40 }), (keyword, text) => {
         expect(hits(keyword, text)).toBe(naiveHits(keyword, text));
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
+  });
+
+  it('find every keyword of a set in one pass, as the plain reading does one by one', () => {
+    const textChar = fc.constantFrom('a', 'b', 'c', 'A', 'B', '1', 'é', 'É', '𝐀', '🙂', ' ', ' ', '.', '-', '\n');
+    const patternChar = fc.constantFrom('a', 'b', 'c', 'B', '1', 'é', '𝐀', '*', '?', ' ', ';');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: patternChar, maxLength: 8 }), { maxLength: 6 }), fc.string({ unit: textChar, maxLength: 60 }), (keywords, text) => {
+        const set = new KeywordSet(keywords);
+        const expected = keywords.map(normalizeKeyword).filter((k, i) => naiveHits(keywords[i]!, text) && k.length > 0);
+        expect(set.hits(text)).toEqual(expected);
+        // The set is reused: a second text starts from a clean state.
+        expect(set.hits(`${text} `)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('are looked for in the first and the last window of a long text, whole words only', () => {
+    const filler = (n: number): string => 'x '.repeat(n / 2);
+    const set = new KeywordSet(['start', 'middle', 'finish', 'edgeword', 'across the gap']);
+    const text = `start ${filler(KEYWORD_WINDOW)}middle ${filler(KEYWORD_WINDOW)}across ${filler(KEYWORD_WINDOW)}the gap finish`;
+    expect(set.hits(text)).toEqual(['start', 'finish']);
+    // Inside the first window, and crossing its end (then it is not read, not even in part).
+    expect(set.hits(`${'y '.repeat((KEYWORD_WINDOW - 10) / 2)}edgeword ${filler(4 * KEYWORD_WINDOW)}`)).toEqual(['edgeword']);
+    expect(set.hits(`${'y '.repeat((KEYWORD_WINDOW - 4) / 2)}edgeword ${filler(4 * KEYWORD_WINDOW)}`)).toEqual([]);
+    // Inside the last window, and crossing its start.
+    expect(set.hits(`${filler(4 * KEYWORD_WINDOW)} edgeword ${'z '.repeat((KEYWORD_WINDOW - 10) / 2)}`)).toEqual(['edgeword']);
+    expect(set.hits(`${filler(4 * KEYWORD_WINDOW)} edgeword ${'z '.repeat((KEYWORD_WINDOW - 6) / 2)}`)).toEqual([]);
   });
 
   it('stay linear on inputs that make backtracking matchers quadratic', () => {
