@@ -2,7 +2,7 @@
 // built here once — interned names, frozen candidates, the route and rule indexes, the trace entries each rule
 // can contribute — so `decide` only looks things up. The public face is `DecisionGraph`; the rest is internal.
 import type { CompiledClassifier } from '../classify/classifier.js';
-import type { Tier } from '../policy/generated/policy.js';
+import type { Capability, Tier } from '../policy/generated/policy.js';
 import type { BudgetEntry, ModelEntry, PolicySet, ProviderEntry, RouteEntry, TeamEntry } from '../policy/model.js';
 import type { MatchIndex } from './match-index.js';
 import type { Candidate, Decision, TraceStep } from './types.js';
@@ -54,11 +54,10 @@ export interface CTarget {
   readonly model: CModel;
   /** The capability-step entry removing this target for a capability the route requires, or null. */
   readonly capabilityStep: TraceStep | null;
-  /**
-   * Per request need mask (request-needs.ts): the entry removing this target for a capability the route or
-   * the request needs, or null. Index 0 is `capabilityStep`.
-   */
-  readonly capabilitySteps: readonly (TraceStep | null)[];
+  /** The route's required capabilities the model lacks. */
+  readonly missing: readonly Capability[];
+  /** Request needs (request-needs.ts bits) the model lacks and the route does not already require. */
+  readonly lacks: number;
 }
 
 export interface CRoute {

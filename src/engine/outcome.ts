@@ -1,6 +1,7 @@
 // What a request class decides before budgets. Computed on a class's first request and then cached: the
 // admission verdict, the owning route (one index lookup), the matching rules, and per target order the
 // filtered candidates with the trace that explains every removal.
+import { capabilityRemoval } from './compile-routes.js';
 import { denyDecision, routeDecision, traceStep } from './decision.js';
 import { Outcome, type ClassEntry, type CModel, type GraphCore, type RoutedClass } from './graph.js';
 import type { TraceStep } from './types.js';
@@ -72,7 +73,7 @@ export function computeOutcome(g: GraphCore, c: RoutedClass, order: number): Out
   const removals: TraceStep[] = [];
   let remaining: CModel[] = [];
   for (const t of route.orders[order]!) {
-    const removal = t.capabilitySteps[c.needs] ?? (c.contextInterval > t.model.windowCut ? t.model.windowStep : null);
+    const removal = capabilityRemoval(route, t, c.needs) ?? (c.contextInterval > t.model.windowCut ? t.model.windowStep : null);
     if (removal === null) {
       remaining.push(t.model);
       continue;
