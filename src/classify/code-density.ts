@@ -28,11 +28,11 @@ const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
 /** Whether the line [start, end) opens or closes a fence: up to three spaces, then ``` or ~~~. */
 function isFence(text: string, start: number, end: number): boolean {
-  const c = text.charCodeAt(start);
-  if (c !== 96 && c !== 126 && c !== SPACE) return false; // ` ~
   let i = start;
   while (i < end && i - start < 3 && text.charCodeAt(i) === SPACE) i++;
-  return end - i >= 3 && (text.startsWith('```', i) || text.startsWith('~~~', i));
+  if (end - i < 3) return false;
+  const c = text.charCodeAt(i);
+  return (c === 96 || c === 126) && text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c; // ``` ~~~
 }
 
 function isListItem(text: string, at: number): boolean {
@@ -43,15 +43,15 @@ function isListItem(text: string, at: number): boolean {
   return i > at && (text.charCodeAt(i) === 46 || text.charCodeAt(i) === 41); // 1. 1)
 }
 
-/** Whether the non-blank line [start, end) looks like code outside a fence. */
+/** Whether the line [start, end) looks like code outside a fence; the line end is read first, it decides most lines. */
 function looksLikeCode(text: string, start: number, end: number): boolean {
-  let first = start;
-  while (first < end && isBlank(text.charCodeAt(first))) first++;
-  if (first === end) return false;
   let last = end - 1;
-  while (isBlank(text.charCodeAt(last))) last--;
+  while (last >= start && isBlank(text.charCodeAt(last))) last--;
+  if (last < start) return false;
   const tail = text.charCodeAt(last);
   if (tail === 59 || tail === 123 || tail === 125) return true; // ; { }
+  let first = start;
+  while (isBlank(text.charCodeAt(first))) first++;
   const indented = text.charCodeAt(start) === TAB || first - start >= 4;
   if (indented && !isListItem(text, first)) return true;
   const lead = text.charCodeAt(first);
