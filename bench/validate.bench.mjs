@@ -18,7 +18,7 @@ const doc = (kind, name, spec) =>
 
 /** Files by kind, sized like an organisation with many teams: most files are teams, routes, budgets and tests. */
 function generate() {
-  const n = { providers: 12, models: 60, teams: 250, routes: 250, vettings: 40, residencies: 20, budgets: 150, classifiers: 4, invariants: 40 };
+  const n = { providers: 12, models: 60, teams: 250, routes: 250, vettings: 40, residencies: 20, budgets: 150, classifiers: 1, invariants: 40 };
   const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
   const files = new Map();
   files.set('organization.yaml', doc('Organization', 'acme', 'spec:\n  dataClasses: [public, internal, confidential, pii-eu, phi]\n  tasks: [general, chat, summarize, code, classify]\n  modelAliases: [auto, fast, smart]\n  defaults:\n    dataClass: internal\n    task: general\n  logging: { content: false }\n'));
