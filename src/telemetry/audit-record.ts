@@ -71,7 +71,8 @@ export interface AuditInput {
   readonly scrubber: SecretScrubber;
 }
 
-function budgetsOf(input: AuditInput): AuditBudgets | undefined {
+/** The budget buckets charged and the budget steps of the decision; undefined when the team has no budget. */
+export function budgetsOf(input: Pick<AuditInput, 'record' | 'decision' | 'policy' | 'cost'>): AuditBudgets | undefined {
   const { record, decision, policy, cost } = input;
   const team = record.team === undefined ? undefined : planOf(policy).team(record.team);
   // A team no budget covers: no bucket to charge, and no budget step in its decisions.
@@ -86,18 +87,9 @@ function budgetsOf(input: AuditInput): AuditBudgets | undefined {
   return charged.length === 0 && effects.length === 0 ? undefined : { charged, effects };
 }
 
-/** The context as written: its request id and key id are the record's own (readers fill them back in). */
-function contextOf(record: SettleRecord): RequestContext | undefined {
-  const ctx = record.context;
-  if (ctx === undefined) return undefined;
-  const { requestId, keyId, ...rest } = ctx;
-  // Kept when they differ from the envelope's, which the proxy never does but a replay must not lose.
-  return { ...rest, ...(requestId === record.requestId ? {} : { requestId }), ...(keyId === record.keyId ? {} : { keyId }) };
-}
-
 /**
  * The audit record of one settled request. Every record has the same fields in the same order (absent ones are
- * undefined, which JSON leaves out): one object shape, cheap to build and to serialise.
+ * undefined, which JSON leaves out). The proxy writes `auditLine(input)`, its JSON built directly.
  */
 export function auditRecord(input: AuditInput): AuditRecord {
   const { record, decision, scrubber } = input;
@@ -112,7 +104,7 @@ export function auditRecord(input: AuditInput): AuditRecord {
     protocol: record.protocol,
     policyVersion: record.policyVersion,
     decided,
-    context: decided ? contextOf(record) : undefined,
+    context: decided ? record.context : undefined,
     outcome: decided ? decision.outcome : undefined,
     route: decided ? decision.route : undefined,
     model: decided ? decision.candidates[0]?.model : undefined,

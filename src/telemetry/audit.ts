@@ -100,9 +100,14 @@ export class AuditLog {
   }
 
   write(record: AuditRecord): void {
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** A record already serialised (`auditLine`), without its newline. */
+  writeLine(json: string): void {
     if (this.closed) return;
     this.written += 1;
-    const line = `${JSON.stringify(record)}\n`;
+    const line = `${json}\n`;
     if (this.path === undefined) (this.dest as AuditDestination).write(line);
     else (this.dest as FileDestination).write(Buffer.from(line, 'utf8'));
   }

@@ -12,7 +12,8 @@ import type { Upstream } from '../proxy/runtime.js';
 import type { SettleRecord } from '../proxy/settle.js';
 import type { AttemptResult } from '../proxy/upstream.js';
 import type { AuditLog } from './audit.js';
-import { auditRecord, type AuditRecord } from './audit-record.js';
+import { auditLine } from './audit-line.js';
+import type { AuditRecord } from './audit-record.js';
 import { answerText, promptContent, streamText, StreamTee, type ContentPolicy } from './content.js';
 import { requestCost } from './cost.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -97,8 +98,8 @@ export class RequestTelemetry {
       this.answering?.finish(record);
       this.span?.finish(record, this.decision, cost, this.scrubber, this.answering?.responseModel);
       if (audit !== undefined) {
-        audit.write(
-          auditRecord({
+        audit.writeLine(
+          auditLine({
             record,
             decision: this.decision,
             policy: this.policy,

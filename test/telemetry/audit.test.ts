@@ -106,8 +106,7 @@ describe('the audit log of a session', () => {
       team: 'app',
       protocol: 'openai',
       decided: true,
-      // The context's request and key ids are the record's own; traffic readers fill them back in.
-      context: { team: 'app', model: 'auto', stream: false },
+      context: { team: 'app', model: 'auto', keyId: 'app-main', requestId: ok.requestId, stream: false },
       outcome: 'route',
       route: 'default',
       model: 'primary-mini',
@@ -121,8 +120,7 @@ describe('the audit log of a session', () => {
       stream: false,
     });
     expect(ok.policyVersion).toBe(settled[0]!.policyVersion);
-    expect(ok.context).not.toHaveProperty('requestId');
-    expect({ ...ok.context, requestId: ok.requestId, keyId: ok.keyId }).toEqual(settled[0]!.context);
+    expect(ok.context).toEqual(settled[0]!.context);
     expect(ok.attempts).toEqual([expect.objectContaining({ model: 'primary-mini', provider: 'oa-primary', result: 'ok', status: 200 })]);
     expect(ok.usage).toEqual(settled[0]!.usage);
     // $1 and $2 per million tokens in the fixture.
