@@ -68,12 +68,13 @@ export const ATTR = {
 
 /** `"model": "…"` near the start of an answer or of a stream's first event: the model that answered. */
 const MODEL_FIELD = /^"model"\s*:\s*"((?:[^"\\]|\\.){1,200})"/;
+const MODEL_KEY = Buffer.from('"model"');
 
 function responseModelOf(result: AttemptResult): string | undefined {
   const head = result.kind === 'answer' ? result.body : result.kind === 'stream' ? result.first : undefined;
   if (head === undefined) return undefined;
   // Only the few bytes after the key are decoded, not the answer.
-  const at = head.indexOf('"model"');
+  const at = head.indexOf(MODEL_KEY);
   if (at < 0 || at > 4096) return undefined;
   return MODEL_FIELD.exec(head.toString('utf8', at, at + 256))?.[1];
 }
@@ -105,7 +106,8 @@ export class AttemptSpan {
 
   constructor(private readonly span: Span) {
     const sc = span.spanContext();
-    this.traceparent = isSpanContextValid(sc) ? traceparentOf(sc) : undefined;
+    // A recording span has a valid context; only a non-recording one needs checking.
+    this.traceparent = span.isRecording() || isSpanContextValid(sc) ? traceparentOf(sc) : undefined;
   }
 
   /**
