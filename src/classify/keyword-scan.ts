@@ -11,7 +11,7 @@
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
 import { isWordCodePoint, lowerUnit, normalizeKeyword } from './keywords.js';
 
-/** Keyword words are referred to as `keyword << 7 | index` (a keyword has at most 128 words). */
+/** Keyword words are referred to as `keyword << 7 | index`: a keyword (a Glob, at most 256 characters) has at most 128 words. */
 const INDEX_BITS = 7;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
 /** Mask words per keyword: 4 × 32 bits covers 128 words. */
