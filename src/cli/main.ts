@@ -1,7 +1,9 @@
+import { createRequire } from 'node:module';
 import { EXIT, type CliIO, type ExitCode } from './command.js';
 import { COMMANDS } from './commands.js';
 
-const VERSION = '0.1.0';
+// src/cli and dist/cli both sit two levels below the package root.
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 8);
@@ -30,11 +32,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     io.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`switchyard: unknown command \`${name}\`\n\n${topHelp()}`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return EXIT.ok;
