@@ -8,7 +8,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { gitCommit } from '../policy/git.js';
 import { loadPolicy, type LoadOptions } from '../policy/index.js';
-import { snapshotOf, type PolicySnapshot, type PolicyStore, type ReloadError, type ReloadResult } from './policy-snapshot.js';
+import { checkedSnapshot, type CheckedSnapshot, type PolicySnapshot, type PolicyStore, type ReloadError, type ReloadResult } from './policy-snapshot.js';
 import { fingerprint, settle } from './policy-settle.js';
 import { watchPolicyDirectory, type DirectoryWatcher } from './watch.js';
 
@@ -146,17 +146,19 @@ class ReloadingPolicyStore implements PolicyStore {
       if (this.closed) return { ok: true, version: this.snapshot.version };
       if (!loaded.ok) return this.reject(content.key, loaded.diagnostics);
 
-      let next: PolicySnapshot;
+      let checked: CheckedSnapshot;
       try {
-        next = snapshotOf(loaded.policy, this.dir);
+        checked = checkedSnapshot(loaded.policy, this.dir, loaded.diagnostics);
       } catch (thrown) {
         return this.reject(content.key, [], `compiling the policy failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
       }
+      if (!checked.ok) return this.reject(content.key, checked.diagnostics);
+      const next = checked.snapshot;
       const previous = this.snapshot.version;
       this.snapshot = next; // the swap: requests that already hold the previous snapshot finish on it
       this.error = undefined;
       this.rejectedKey = undefined;
-      const warnings = loaded.diagnostics.length === 0 ? {} : { diagnostics: diagnosticLines(loaded.diagnostics) };
+      const warnings = checked.warnings.length === 0 ? {} : { diagnostics: diagnosticLines(checked.warnings) };
       this.logger.info(
         { event: 'policy_reloaded', version: next.version, previous, ms: Math.round(performance.now() - started), ...warnings },
         `policy reloaded: serving \`${next.version}\` (was \`${previous}\`)`,
@@ -215,7 +217,9 @@ export async function openPolicyStore(dir: string, options: PolicyStoreOptions):
   const cwd = options.cwd ?? process.cwd();
   const loaded = await loadPolicy(dir, { env: options.env, cwd });
   if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
-  const store = new ReloadingPolicyStore(dir, snapshotOf(loaded.policy, dir), { ...options, cwd });
+  const checked = checkedSnapshot(loaded.policy, dir, loaded.diagnostics);
+  if (!checked.ok) return { ok: false, diagnostics: checked.diagnostics };
+  const store = new ReloadingPolicyStore(dir, checked.snapshot, { ...options, cwd });
   if (options.watch) await store.startWatching();
   return { ok: true, store };
 }

@@ -76,6 +76,20 @@ describe('openPolicyStore', () => {
     expect(store.lastError).toBeUndefined();
   });
 
+  it('refuses what validate refuses: two routes of equal priority that overlap, at start and on reload', async () => {
+    const { dir, scratch, store } = await open();
+    const good = store.current().version;
+    const ambiguous = edit(scratch.read('routes.yaml'), 'priority: 200', 'priority: 0');
+    writeFileSync(join(dir, 'routes.yaml'), ambiguous);
+    await waitFor('the ambiguous routes to be reported', () => store.lastError !== undefined);
+    expect(store.current().version).toBe(good);
+    expect(store.lastError?.diagnostics.some((d) => d.code === 'route_ambiguous' && d.file.endsWith('routes.yaml'))).toBe(true);
+
+    const again = await openPolicyStore(dir, { watch: false, env: {}, logger: recordingLogger() });
+    expect(again.ok).toBe(false);
+    if (!again.ok) expect(again.diagnostics.map((d) => d.code)).toContain('route_ambiguous');
+  });
+
   it('clears the error when an invalid edit is reverted to the serving content, without a swap', async () => {
     const { dir, scratch, store, logger } = await open();
     const good = store.current();
