@@ -1,26 +1,18 @@
 // Shared by the commands that need a compiled policy (test, dry-run, diff): the directory check, the full
 // check (load, validate, link, analyze), the compile, and what to print when any of it fails.
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatDiagnostics, type DiagnosticFormat } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { compile, type DecisionGraph } from '../engine/index.js';
 import { checkPolicy } from '../policy/check.js';
 import type { PolicySet } from '../policy/model.js';
+import { isDirectory } from './args.js';
 import { EXIT, type CliIO, type ExitCode } from './command.js';
 
 export type Built =
   | { ok: true; policy: PolicySet; graph: DecisionGraph; warnings: readonly Diagnostic[] }
   | { ok: false; reason: 'not-a-directory'; dir: string }
   | { ok: false; reason: 'invalid'; dir: string; diagnostics: readonly Diagnostic[] };
-
-export async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export async function buildPolicy(dir: string, io: CliIO): Promise<Built> {
   const abs = resolve(io.cwd, dir);

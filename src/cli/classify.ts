@@ -1,14 +1,14 @@
 // `switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json]`: the
 // features of one request body as the proxy computes them, the Classifier rule that fires, and the task and
 // complexity it sets. Nothing is decided or forwarded.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { classifyBody, detectProtocol, type BodyClassification, type BodyProtocol } from '../classify/index.js';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { sourceRef } from '../policy/model.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { parseCommandArgs, isDirectory } from './args.js';
 
 const HELP = `Usage: switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json]
 
@@ -42,18 +42,12 @@ interface Args {
 }
 
 function parse(argv: readonly string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { 'request-file': { type: 'string', short: 'r' }, protocol: { type: 'string', short: 'p' }, format: { type: 'string', short: 'f' } },
-      allowPositionals: true,
-      strict: true,
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    options: { 'request-file': { type: 'string', short: 'r' }, protocol: { type: 'string', short: 'p' }, format: { type: 'string', short: 'f' } },
+    allowPositionals: true,
+    strict: true,
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one directory, got ${parsed.positionals.length}`);
   const file = parsed.values['request-file'];
   if (file === undefined) throw new UsageError('`--request-file` is required');
@@ -113,14 +107,6 @@ function toJson(c: BodyClassification): string {
     complexityFrom: c.complexityFrom ?? null,
   };
   return `${JSON.stringify(out, null, 2)}\n`;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export async function runClassify(argv: readonly string[], io: CliIO): Promise<ExitCode> {

@@ -1,7 +1,6 @@
 // `switchyard diff --base <git-ref|dir> [--head dir] [--traffic FILE]`: what a policy change does — decisions
 // that change on recorded traffic and over the request space, the cost delta, invariants that newly fail.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import { compile } from '../engine/index.js';
@@ -11,9 +10,11 @@ import { assembleDiff, diffSignals, TrafficDiffer, type DiffReport, type DiffVer
 import { formatDiffMarkdown } from '../verify/diff-markdown.js';
 import { formatDiffJson, formatDiffText } from '../verify/diff-report.js';
 import { formatProblem } from '../verify/traffic.js';
-import { buildPolicy, isDirectory, reportBuildFailure } from './build.js';
+import { isDirectory } from './args.js';
+import { buildPolicy, reportBuildFailure } from './build.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { positiveNumber, replayFile, trafficFileProblem } from './traffic-input.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: switchyard diff --base <git-ref|dir> [--head dir] [--traffic FILE] [options]
 
@@ -58,27 +59,21 @@ interface Args {
 }
 
 function parse(argv: readonly string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      strict: true,
-      options: {
-        base: { type: 'string' },
-        head: { type: 'string' },
-        traffic: { type: 'string', short: 't' },
-        format: { type: 'string', short: 'f' },
-        'fail-on': { type: 'string', multiple: true },
-        days: { type: 'string' },
-        strict: { type: 'boolean' },
-        progress: { type: 'boolean' },
-      },
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    allowPositionals: false,
+    strict: true,
+    options: {
+      base: { type: 'string' },
+      head: { type: 'string' },
+      traffic: { type: 'string', short: 't' },
+      format: { type: 'string', short: 'f' },
+      'fail-on': { type: 'string', multiple: true },
+      days: { type: 'string' },
+      strict: { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   const { values } = parsed;
   if (values.base === undefined) throw new UsageError('`--base` is required (a git ref such as origin/main, or a directory)');
   const format = parseFormat(values.format, FORMATS);

@@ -1,16 +1,13 @@
 // `switchyard dry-run [dir] --traffic FILE`: decide every recorded request against a policy and print where the
 // traffic goes, what is denied and what it would cost per day.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseFormat } from '../diagnostics.js';
-import type { PolicySet } from '../policy/model.js';
 import { DryRun } from '../verify/dry-run.js';
 import { formatDryRunJson, formatDryRunMarkdown, formatDryRunText } from '../verify/dry-run-format.js';
 import { formatProblem } from '../verify/traffic.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { positiveNumber, replayFile, trafficFileProblem } from './traffic-input.js';
+import { budgetPercentsArg, parseCommandArgs } from './args.js';
 
 const HELP = `Usage: switchyard dry-run [dir] --traffic FILE [options]
 
@@ -49,25 +46,19 @@ interface Args {
 }
 
 function parse(argv: readonly string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        traffic: { type: 'string', short: 't' },
-        format: { type: 'string', short: 'f' },
-        days: { type: 'string' },
-        budgets: { type: 'string', short: 'b' },
-        strict: { type: 'boolean' },
-        progress: { type: 'boolean' },
-      },
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      traffic: { type: 'string', short: 't' },
+      format: { type: 'string', short: 'f' },
+      days: { type: 'string' },
+      budgets: { type: 'string', short: 'b' },
+      strict: { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}`);
   if (values.traffic === undefined) throw new UsageError('`--traffic` is required');
@@ -90,32 +81,6 @@ function parse(argv: readonly string[]): Args {
   };
 }
 
-/** `--budgets`: inline JSON or @file, an object of Budget name → percent used ≥ 0. */
-async function budgetPercents(value: string, policy: PolicySet, cwd: string): Promise<Record<string, number>> {
-  let text = value;
-  if (value.startsWith('@')) {
-    try {
-      text = await readFile(resolve(cwd, value.slice(1)), 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read \`${value.slice(1)}\` for \`--budgets\` (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-    }
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text) as unknown;
-  } catch {
-    throw new UsageError('`--budgets` is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('`--budgets` must be an object of budget name → percent used');
-  const out: Record<string, number> = {};
-  for (const [name, pct] of Object.entries(parsed)) {
-    if (!policy.budgets.has(name)) throw new UsageError(`unknown budget \`${name}\` in \`--budgets\``);
-    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0) throw new UsageError(`budget \`${name}\` in \`--budgets\` needs a percent ≥ 0, got \`${JSON.stringify(pct)}\``);
-    out[name] = pct;
-  }
-  return out;
-}
-
 async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   const usage = (message: string, help = false): ExitCode => {
     io.stderr(`switchyard dry-run: ${message}\n${help ? `\n${HELP}` : ''}`);
@@ -134,7 +99,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   if (!built.ok) return reportBuildFailure('dry-run', built, args.format === 'json' ? 'json' : 'text', io);
   let budgets: Record<string, number> | undefined;
   try {
-    if (args.budgets !== undefined) budgets = await budgetPercents(args.budgets, built.policy, io.cwd);
+    if (args.budgets !== undefined) budgets = await budgetPercentsArg(args.budgets, built.policy, io.cwd);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;

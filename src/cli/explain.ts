@@ -1,12 +1,11 @@
 // `switchyard explain [dir] --request JSON [--budgets JSON] [--format text|json]`: decide one request against a
 // policy directory and print the decision with its trace. Nothing is forwarded anywhere.
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { budgetStateFromPercents, checkRequestContext, compile, decide, formatDecision, type RequestContext } from '../engine/index.js';
-import { loadPolicy, type PolicySet } from '../policy/index.js';
+import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { budgetPercentsArg, isDirectory, parseCommandArgs, readJsonArg } from './args.js';
 
 const HELP = `Usage: switchyard explain [dir] --request '<context JSON>' [--budgets '{"name": percentUsed}'] [--format text|json]
 
@@ -41,65 +40,17 @@ interface Args {
 }
 
 function parse(argv: readonly string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { request: { type: 'string', short: 'r' }, budgets: { type: 'string', short: 'b' }, format: { type: 'string', short: 'f' } },
-      allowPositionals: true,
-      strict: true,
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    options: { request: { type: 'string', short: 'r' }, budgets: { type: 'string', short: 'b' }, format: { type: 'string', short: 'f' } },
+    allowPositionals: true,
+    strict: true,
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one directory, got ${parsed.positionals.length}`);
   if (parsed.values.request === undefined) throw new UsageError('`--request` is required');
   const format = parseFormat(parsed.values.format, FORMATS);
   if (!format.ok) throw new UsageError(format.message);
   return { dir: parsed.positionals[0] ?? 'policies', request: parsed.values.request, budgets: parsed.values.budgets, format: format.format };
-}
-
-/** The JSON text of a flag: the value itself, or the contents of the file after `@`. */
-async function readJson(flag: string, value: string, cwd: string): Promise<unknown> {
-  let text = value;
-  if (value.startsWith('@')) {
-    const path = value.slice(1);
-    try {
-      text = await readFile(resolve(cwd, path), 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new UsageError(`cannot read \`${path}\` for \`--${flag}\` (${code})`);
-    }
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`\`--${flag}\` is not valid JSON: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
-  }
-}
-
-function checkBudgets(value: unknown, policy: PolicySet): Record<string, number> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('`--budgets` must be an object of budget name → percent used');
-  const out: Record<string, number> = {};
-  for (const [name, pct] of Object.entries(value)) {
-    if (!policy.budgets.has(name)) {
-      const known = [...policy.budgets.keys()].map((b) => `\`${b}\``).join(', ');
-      throw new UsageError(`unknown budget \`${name}\` in \`--budgets\` (budgets: ${known === '' ? 'none' : known})`);
-    }
-    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0) throw new UsageError(`budget \`${name}\` in \`--budgets\` needs a percent ≥ 0, got \`${JSON.stringify(pct)}\``);
-    out[name] = pct;
-  }
-  return out;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export async function runExplain(argv: readonly string[], io: CliIO): Promise<ExitCode> {
@@ -116,7 +67,7 @@ export async function runExplain(argv: readonly string[], io: CliIO): Promise<Ex
     return fail(error.message, true);
   }
   try {
-    const checked = checkRequestContext(await readJson('request', args.request, io.cwd));
+    const checked = checkRequestContext(await readJsonArg('request', args.request, io.cwd));
     if (!checked.ok) return fail(`invalid \`--request\`: ${checked.errors.join('; ')}`);
     ctx = checked.value;
   } catch (error) {
@@ -135,7 +86,7 @@ export async function runExplain(argv: readonly string[], io: CliIO): Promise<Ex
   if (loaded.diagnostics.length > 0) io.stderr(formatDiagnostics(loaded.diagnostics, 'text'));
   let percents: Record<string, number> = {};
   try {
-    if (args.budgets !== undefined) percents = checkBudgets(await readJson('budgets', args.budgets, io.cwd), loaded.policy);
+    if (args.budgets !== undefined) percents = await budgetPercentsArg(args.budgets, loaded.policy, io.cwd);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return fail(error.message);

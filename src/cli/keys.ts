@@ -3,11 +3,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatDiagnostics } from '../diagnostics.js';
 import { loadPolicy } from '../policy/index.js';
 import { didYouMean } from '../policy/suggest.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: switchyard keys create --team NAME [--id ID] [--dir DIR]
 
@@ -37,13 +37,7 @@ interface Args {
 function parse(argv: readonly string[]): Args {
   const [sub, ...rest] = argv;
   if (sub !== 'create') throw new UsageError(sub === undefined ? 'expected a subcommand: `create`' : `unknown subcommand \`${sub}\`; expected \`create\``);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: { team: { type: 'string' }, id: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: false, strict: true });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
+  const parsed = parseCommandArgs({ args: rest, options: { team: { type: 'string' }, id: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: false, strict: true });
   const team = parsed.values.team;
   if (team === undefined) throw new UsageError('`--team NAME` is required');
   if (!TEAM_NAME.test(team) || team.length > 63) throw new UsageError(`\`${team}\` is not a team name (lowercase letters, digits and \`-\`)`);

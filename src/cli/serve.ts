@@ -2,7 +2,6 @@
 import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { BudgetRuntime } from '../budget/budget-runtime.js';
 import { openLedger, openRateLimiter, parseLedgerUrl, redact } from '../budget/open.js';
@@ -17,6 +16,7 @@ import { providersLackingCredentials } from '../proxy/runtime.js';
 import { buildServer } from '../proxy/server.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { METRICS_MODES, openServeTelemetry, type MetricsMode, type ServeTelemetry } from './serve-telemetry.js';
+import { parseCommandArgs } from './args.js';
 
 export const DEFAULT_LEDGER = 'sqlite:./switchyard.db';
 
@@ -75,26 +75,20 @@ interface Args {
 }
 
 function parse(argv: readonly string[], env: CliIO['env']): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        ledger: { type: 'string' },
-        'audit-log': { type: 'string' },
-        metrics: { type: 'string' },
-        'max-in-flight': { type: 'string' },
-        'no-watch': { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      ledger: { type: 'string' },
+      'audit-log': { type: 'string' },
+      metrics: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'no-watch': { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one directory, got ${parsed.positionals.length}`);
   const portText = parsed.values.port ?? env.PORT ?? '8080';
   const port = Number(portText);

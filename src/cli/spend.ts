@@ -2,13 +2,13 @@
 // budget, bucket and current window from the ledger the proxy writes, with the policy's limits and thresholds.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openLedger, parseLedgerUrl, redact } from '../budget/open.js';
 import { formatSpendText, spendReport } from '../budget/spend.js';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { DEFAULT_LEDGER } from './serve.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: switchyard spend [--ledger URL] [--policy dir] [--format text|json]
 
@@ -36,18 +36,12 @@ interface Args {
 }
 
 function parse(argv: readonly string[], env: CliIO['env']): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { ledger: { type: 'string' }, policy: { type: 'string' }, format: { type: 'string', short: 'f' } },
-      allowPositionals: false,
-      strict: true,
+  const parsed = parseCommandArgs({
+    args: [...argv],
+    options: { ledger: { type: 'string' }, policy: { type: 'string' }, format: { type: 'string', short: 'f' } },
+    allowPositionals: false,
+    strict: true,
     });
-  } catch (error) {
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
   const format = parseFormat(parsed.values.format, FORMATS);
   if (!format.ok) throw new UsageError(format.message);
   return { ledger: parsed.values.ledger ?? env.SWITCHYARD_LEDGER ?? DEFAULT_LEDGER, policy: parsed.values.policy ?? 'policies', format: format.format };

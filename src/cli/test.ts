@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { EXIT, type CliIO, type Command, type ExitCode } from './command.js';
+import { parseCommandArgs } from './args.js';
+import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { parseFormat } from '../diagnostics.js';
 import { runPolicyTests } from '../verify/policy-tests.js';
 import { checkInvariants } from '../verify/invariants.js';
@@ -31,14 +31,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCommandArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
       options: { format: { type: 'string' }, 'max-points': { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' } },
     });
   } catch (err) {
-    io.stderr(`switchyard test: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`switchyard test: ${err.message}\n\n${HELP}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;

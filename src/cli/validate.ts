@@ -1,11 +1,10 @@
 // `switchyard validate [dir]`: load, validate and link a policy directory and print every diagnostic.
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { countDiagnostics, DIAGNOSTIC_FORMATS, formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { checkPolicy } from '../policy/check.js';
 import { displayPath } from '../policy/read-files.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
+import { parseCommandArgs, isDirectory } from './args.js';
 
 const HELP = `Usage: switchyard validate [dir] [--format text|json|github]
 
@@ -28,26 +27,11 @@ interface Args {
 }
 
 function parse(argv: readonly string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { format: { type: 'string', short: 'f' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    // node's messages name the flag; keep the first sentence, in our lowercase style.
-    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
-    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
-  }
+  const parsed = parseCommandArgs({ args: [...argv], options: { format: { type: 'string', short: 'f' } }, allowPositionals: true, strict: true });
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one directory, got ${parsed.positionals.length}`);
   const format = parseFormat(parsed.values.format, DIAGNOSTIC_FORMATS);
   if (!format.ok) throw new UsageError(format.message);
   return { dir: parsed.positionals[0] ?? 'policies', format: format.format };
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export async function runValidate(argv: readonly string[], io: CliIO): Promise<ExitCode> {

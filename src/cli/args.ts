@@ -1,0 +1,61 @@
+// What every command does with its arguments: strict parsing with node's parseArgs, whose errors become one-line
+// usage errors in our style, JSON flags that may name a file (`@path`), and the directory check.
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { PolicySet } from '../policy/model.js';
+import { UsageError } from './command.js';
+
+/** `parseArgs`, with node's message (first sentence, lowercase, flags in backticks) thrown as a UsageError. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
+    throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
+  }
+}
+
+/** The JSON of a flag's value, or of the file named after `@`; unreadable or malformed input is a UsageError. */
+export async function readJsonArg(flag: string, value: string, cwd: string): Promise<unknown> {
+  let text = value;
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    try {
+      text = await readFile(resolve(cwd, path), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new UsageError(`cannot read \`${path}\` for \`--${flag}\` (${code})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`\`--${flag}\` is not valid JSON: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+  }
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `--budgets`: inline JSON or @file, an object of Budget name → percent used ≥ 0, every name a Budget of the policy. */
+export async function budgetPercentsArg(value: string, policy: PolicySet, cwd: string): Promise<Record<string, number>> {
+  const parsed = await readJsonArg('budgets', value, cwd);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('`--budgets` must be an object of budget name → percent used');
+  const out: Record<string, number> = {};
+  for (const [name, pct] of Object.entries(parsed)) {
+    if (!policy.budgets.has(name)) {
+      const known = [...policy.budgets.keys()].map((b) => `\`${b}\``).join(', ');
+      throw new UsageError(`unknown budget \`${name}\` in \`--budgets\` (budgets: ${known === '' ? 'none' : known})`);
+    }
+    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0) throw new UsageError(`budget \`${name}\` in \`--budgets\` needs a percent ≥ 0, got \`${JSON.stringify(pct)}\``);
+    out[name] = pct;
+  }
+  return out;
+}
