@@ -14,7 +14,7 @@
 //   type `json_schema`;
 // - `maxTokens`: OpenAI `max_completion_tokens`, else `max_tokens`; Anthropic `max_tokens`; absent when unset.
 import type { RequestFeatures } from '../policy/generated/request-context.js';
-import { estimatePromptTokens } from '../proxy/tokens.js';
+import { estimatePromptTokens } from './tokens.js';
 import { codeDensity } from './code-density.js';
 import { KeywordSet } from './keyword-scan.js';
 

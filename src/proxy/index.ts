@@ -6,5 +6,5 @@ export type { AttemptRecord } from './failover.js';
 export type { Protocol, Usage } from './protocol.js';
 export { CircuitBreakers, type CircuitOptions, type CircuitState } from './circuit.js';
 export { DEFAULT_UPSTREAM_TIMEOUTS, type UpstreamTimeouts } from './runtime.js';
-export { estimatePromptTokens } from './tokens.js';
+export { estimatePromptTokens } from '../classify/tokens.js';
 export { createProxyLogger } from './logger.js';

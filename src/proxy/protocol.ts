@@ -1,6 +1,6 @@
 // The two wire protocols the proxy speaks: what a client request must look like, where it goes upstream, and
 // where usage sits in an answer. A candidate of the other protocol gets the request translated (translation.ts).
-import { estimatePromptTokens } from './tokens.js';
+import { estimatePromptTokens } from '../classify/tokens.js';
 
 export type Protocol = 'openai' | 'anthropic';
 

@@ -2,7 +2,7 @@
 // the guarantee the audit log relies on — features hold counts, flags and configured keywords, never text.
 import { describe, expect, it } from 'vitest';
 import { detectProtocol, extractFeatures, KeywordSet, type KeywordSets } from '../../src/classify/index.js';
-import { estimatePromptTokens } from '../../src/proxy/tokens.js';
+import { estimatePromptTokens } from '../../src/classify/tokens.js';
 
 const keywords = (system: string[], user: string[]): KeywordSets => ({ system: new KeywordSet(system), user: new KeywordSet(user) });
 

@@ -1,7 +1,7 @@
 // Request bodies: validation messages, the prompt-token estimate, and the body sent upstream.
 import { describe, expect, it } from 'vitest';
 import { parseApiRequest, upstreamBody, usageOf } from '../../src/proxy/protocol.js';
-import { estimatePromptTokens } from '../../src/proxy/tokens.js';
+import { estimatePromptTokens } from '../../src/classify/tokens.js';
 
 describe('estimatePromptTokens', () => {
   it('counts ceil(characters / 4) of system and message text, in either wire shape', () => {
