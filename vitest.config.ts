@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: ['default'],
+    // The json report feeds the plain `N passed, N failed` line .ci/run prints last (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
   },
 });
