@@ -16,6 +16,7 @@ import { keepWal } from './sqlite-wal.js';
 import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
+const MAX_UNION_KEYS = 32;
 
 export interface SqliteLedgerOptions extends PragmaOptions {
   /**
@@ -201,6 +202,19 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     return due.length;
   });
 
+  // The usage read is one SELECT (a UNION ALL of point lookups, one per key): a single statement reads one
+  // snapshot, so it needs no BEGIN/COMMIT round of its own — the request path then runs two transactions
+  // (reserve, settle) instead of three. Statements are prepared once per key count (a team has a handful).
+  const usageByCount = new Map<number, Database.Statement<unknown[], { i: number; committed: number; reserved: number }>>();
+  const usageStatement = (n: number): Database.Statement<unknown[], { i: number; committed: number; reserved: number }> => {
+    let statement = usageByCount.get(n);
+    if (statement === undefined) {
+      const parts = Array.from({ length: n }, (_, i) => `SELECT ${i} AS i, committed, reserved FROM buckets WHERE budget = ? AND bucket = ? AND win = ? AND window_start = ?`);
+      statement = db.prepare<unknown[], { i: number; committed: number; reserved: number }>(parts.join(' UNION ALL '));
+      usageByCount.set(n, statement);
+    }
+    return statement;
+  };
   const usageTx = db.transaction((keys: readonly BucketKey[]): BucketUsage[] =>
     keys.map((k) => {
       const row = st.usage.get(k.budget, k.bucket, k.window, k.windowStart);
@@ -208,6 +222,21 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
       return { ...key, committedMicros: row?.committed ?? 0, reservedMicros: row?.reserved ?? 0 };
     }),
   );
+  const readUsage = (keys: readonly BucketKey[]): BucketUsage[] => {
+    const out: BucketUsage[] = keys.map((k) => ({ budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart, committedMicros: 0, reservedMicros: 0 }));
+    if (keys.length === 1) {
+      const k = keys[0]!;
+      const row = st.usage.get(k.budget, k.bucket, k.window, k.windowStart);
+      if (row) out[0] = { ...out[0]!, committedMicros: row.committed, reservedMicros: row.reserved };
+      return out;
+    }
+    // SQLite caps a compound SELECT at 500 terms; a long list (reports) reads in one deferred transaction.
+    if (keys.length > MAX_UNION_KEYS) return usageTx.deferred(keys);
+    const params: unknown[] = [];
+    for (const k of keys) params.push(k.budget, k.bucket, k.window, k.windowStart);
+    for (const row of usageStatement(keys.length).all(...params)) out[row.i] = { ...out[row.i]!, committedMicros: row.committed, reservedMicros: row.reserved };
+    return out;
+  };
 
   // Reservations of a process that died (this one's predecessor, or a sibling) are released once their TTL passed.
   expireTx.immediate((options.clock ?? Date.now)());
@@ -234,7 +263,7 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
       return finishTx.immediate(id, null, now);
     },
     async usage(keys) {
-      return keys.length === 0 ? [] : usageTx.deferred(keys);
+      return keys.length === 0 ? [] : readUsage(keys);
     },
     async listCurrent(now) {
       return st.current.all(now, now).map(usageRow);
