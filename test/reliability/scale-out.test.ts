@@ -47,7 +47,8 @@ beforeAll(async () => {
   author = join(scratch, 'author');
   served = join(scratch, 'served');
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', origin]);
-  execFileSync('git', ['clone', '-q', origin, author]);
+  execFileSync('git', ['init', '-q', '-b', 'main', author]);
+  git(author, 'remote', 'add', 'origin', origin);
   writeFiles(author, budgetSources());
   git(author, 'add', '-A');
   git(author, 'commit', '-q', '-m', 'policies');
