@@ -10,9 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Start `node args…`; resolves when its output matches `ready` (default: `listening on URL`). With
  * `quietStdout` its stdout goes to /dev/null (a proxy's request log: written, as in production, but not read here).
  */
-export function startChild(name, args, { env = {}, ready = /listening on (http:\/\/\S+)/, timeoutMs = 20_000, quietStdout = false } = {}) {
+export function startChild(name, args, { env = {}, ready = /listening on (http:\/\/\S+)/, timeoutMs = 20_000, quietStdout = false, cpu } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', quietStdout ? 'ignore' : 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    // `cpu`: pin the child to that core with taskset (issue 9: the proxy on one core, the load on the other).
+    const [command, argv] = cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(cpu), process.execPath, ...args]];
+    const child = spawn(command, argv, { stdio: ['ignore', quietStdout ? 'ignore' : 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -3,6 +3,7 @@
 // (authenticated demo key, compiled decision, failover bookkeeping, response headers), and through Portkey's
 // gateway (@portkey-ai/gateway) for comparison. Every server is a child process; the load generator is this one.
 // Phases are interleaved in rounds so that noise from other work on the machine lands on every target alike.
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, dirname } from 'node:path';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { closedLoop, constantRate, freePort, rssMB, sampleRss, send, startChild, stopChild, timeToFirstChunk } from './proxy-load.mjs';
 import { portkeyArgs } from './portkey.mjs';
+import { writeChart } from './proxy-chart.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO_KEY = 'sy-demo-engineering-0001'; // README "Demo keys"; its hash is in policies/teams.yaml
@@ -26,6 +28,20 @@ const CONNECTIONS = 32;
 const CLOSED_PER_ROUND = 8_000;
 const CLOSED_MAX_MS = 4_000;
 const STREAMS_PER_ROUND = 150;
+
+// Issue 9: every proxy pinned to core 0; this load generator and the mock upstream share core 1. Without
+// taskset or a second core (BENCH_NO_PIN=1 also turns it off) nothing is pinned and the note says so.
+const PROXY_CPU = 0;
+const LOAD_CPU = 1;
+function pinSelf() {
+  if (process.env.BENCH_NO_PIN === '1' || os.cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-c', '-p', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Environment pointing every provider of policies/ at the mock, with throwaway credentials. */
 function providerEnv(upstream) {
@@ -43,19 +59,22 @@ const fmtMs = (ns) => `${ms(ns).toFixed(3)} ms`;
 const signed = (ns) => `${ns < 0 ? '−' : '+'}${fmtMs(Math.abs(ns))}`;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
 
-async function startAll() {
+async function startAll(pinned) {
   const procs = {};
+  const proxyCpu = pinned ? PROXY_CPU : undefined;
+  const loadCpu = pinned ? LOAD_CPU : undefined;
   try {
-    procs.mock = await startChild('mock upstream', [join(root, 'bench', 'mock-upstream.mjs')]);
+    procs.mock = await startChild('mock upstream', [join(root, 'bench', 'mock-upstream.mjs')], { cpu: loadCpu });
     const upstream = procs.mock.url;
-    procs.bare = await startChild('bare passthrough', [join(root, 'bench', 'bare-passthrough.mjs')], { env: { UPSTREAM: upstream } });
+    procs.bare = await startChild('bare passthrough', [join(root, 'bench', 'bare-passthrough.mjs')], { env: { UPSTREAM: upstream }, cpu: proxyCpu });
     // Switchyard as `npm start` runs it: watching the policy directory, logging one JSON line per request (to
     // /dev/null here). The directory is a copy of policies/ outside this repository, so that commits made in the
     // repository while the benchmark runs (each renames the policy version, and so reloads) do not disturb it.
     procs.policyDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
     cpSync(join(root, 'policies'), procs.policyDir, { recursive: true });
-    // BENCH_SWITCHYARD_NODE_FLAGS (e.g. `--max-semi-space-size=4`) compares runtime flags; none by default.
-    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    // The node flags `npm start` uses (a 4 MB young generation: see docs/benchmarks.md "proxy", Memory);
+    // BENCH_SWITCHYARD_NODE_FLAGS replaces them to compare runtime settings (`''` for node's defaults).
+    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
     // The default ledger, a SQLite file (WAL): every request reserves its worst-case cost and settles after.
     // It lives outside the watched directory, as `npm start`'s ./switchyard.db does.
     procs.ledgerDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-ledger-'));
@@ -63,6 +82,7 @@ async function startAll() {
     procs.switchyard = await startChild('switchyard', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.policyDir, '--port', '0', '--ledger', ledger], {
       env: { ...providerEnv(upstream), NODE_ENV: 'production' },
       quietStdout: true,
+      cpu: proxyCpu,
     });
     // The same without Budget documents (policies/ minus budgets.yaml, and tests.yaml which names budgets):
     // what routing and forwarding cost without the ledger round trips.
@@ -72,6 +92,7 @@ async function startAll() {
     procs.switchyardNoBudgets = await startChild('switchyard (no budgets)', [...nodeFlags, join(root, 'bin', 'switchyard.js'), 'serve', procs.noBudgetsDir, '--port', '0', '--ledger', 'sqlite::memory:'], {
       env: { ...providerEnv(upstream), NODE_ENV: 'production' },
       quietStdout: true,
+      cpu: proxyCpu,
     });
     // The memory floor: a node process that loads nothing.
     procs.node = await startChild('bare node', ['-e', "console.log('listening on http://127.0.0.1:0'); setInterval(() => {}, 60_000)"]);
@@ -81,7 +102,7 @@ async function startAll() {
   }
   try {
     const port = await freePort();
-    procs.portkey = await startChild('portkey', portkeyArgs(root, port), { ready: /(http:\/\/localhost:\d+)/, env: { NODE_ENV: 'production' } });
+    procs.portkey = await startChild('portkey', portkeyArgs(root, port), { ready: /(http:\/\/localhost:\d+)/, env: { NODE_ENV: 'production' }, cpu: proxyCpu });
     procs.portkey.url = `http://127.0.0.1:${port}`;
   } catch (error) {
     procs.portkeyError = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -130,7 +151,8 @@ async function interleaved(targets, phase) {
 }
 
 export default async function (h) {
-  const procs = await startAll();
+  const pinned = pinSelf();
+  const procs = await startAll(pinned);
   const pools = [];
   const pool = (url, connections) => {
     const p = new Pool(url, { connections, keepAliveTimeout: 60_000 });
@@ -233,7 +255,44 @@ export default async function (h) {
     );
     for (const t of targets) g4.add(t.name, ttftStats.get(t.name), t.name === direct ? {} : { baseline: direct });
 
+    // The chart docs/benchmarks.md links (BENCH_PROXY_CHART moves it; `-` writes none).
+    const chartPath = process.env.BENCH_PROXY_CHART ?? join(root, 'docs', 'bench-proxy.svg');
+    if (chartPath !== '-') {
+      const fixed = (n, d) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+      const addedBars = (pick) =>
+        proxies.map((t) => {
+          const v = ms(pick(t.name));
+          return { label: t.name, value: v, text: `${v < 0 ? '−' : '+'}${fixed(Math.abs(v), v >= 10 ? 0 : 2)} ms` };
+        });
+      writeChart(chartPath, {
+        title: 'What a proxy adds: Switchyard, a bare fastify+undici passthrough and Portkey’s gateway',
+        subtitle:
+          `Same run, same mock upstream on 127.0.0.1; ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}` +
+          `${pinned ? ', proxies on core 0, load on core 1' : ''}; ${new Date().toISOString().slice(0, 16)}Z`,
+        panels: [
+          {
+            title: `Throughput, ${CONNECTIONS} connections closed loop (req/s; % of the bare passthrough)`,
+            unit: 'req/s',
+            bars: targets.map((t) => ({ label: t.name, value: rps.get(t.name), text: `${rps.get(t.name).toFixed(0)} req/s${t.name === direct ? '' : ` (${(100 * share(t.name)).toFixed(0)}%)`}` })),
+          },
+          { title: `Added latency at ${RATE} req/s, p50 (over direct; target ≤ 0.3 ms)`, unit: 'ms', bars: addedBars((name) => added(name).p50) },
+          { title: `Added latency at ${RATE} req/s, p99 (over direct; target ≤ 1 ms)`, unit: 'ms', bars: addedBars((name) => added(name).p99) },
+          {
+            title: 'Added time to first chunk, streaming (median over direct; target ≤ 1 ms)',
+            unit: 'ms',
+            bars: addedBars((name) => ttftStats.get(name).medianNs - ttftStats.get(direct).medianNs),
+          },
+          {
+            title: 'RSS under load, peak (MB; target ≤ 150, idle ≤ 80)',
+            unit: 'MB',
+            bars: proxies.map((t) => ({ label: t.name, value: peaks.get(t.name), text: `${peaks.get(t.name).toFixed(0)} MB peak, ${idle.get(t.name).toFixed(0)} MB idle` })),
+          },
+        ],
+      });
+    }
+
     g1.note +=
+      (pinned ? ` Proxies pinned to core ${PROXY_CPU}; the load generator and the mock upstream to core ${LOAD_CPU}.` : ' Nothing pinned.') +
       ` 1-minute load average ${loadBefore.toFixed(2)} before the phases, ${os.loadavg()[0].toFixed(2)} after, on ${os.cpus().length} CPUs (other work on the machine shows up here).` +
       (procs.portkeyError ? ` Portkey's gateway did not start, so it is not measured: ${procs.portkeyError}` : '');
   } finally {
