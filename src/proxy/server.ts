@@ -5,6 +5,7 @@ import type { BudgetRuntime } from '../budget/budget-runtime.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { NO_SPEND, type BudgetState } from '../engine/index.js';
 import { authenticate, parseAdminHash } from './auth.js';
+import { answerClientError } from './client-error.js';
 import { registerAdmin } from './admin.js';
 import { CircuitBreakers, type CircuitOptions } from './circuit.js';
 import type { ProxyCore } from './core.js';
@@ -121,6 +122,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
     connectionTimeout: limits.connectionTimeoutMs ?? 600_000,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     // Node enforces the header and request timeouts from a periodic sweep (30 s by default): a slow-header
     // client would hold its socket up to that much longer than `headersTimeoutMs`.
     http: { connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
