@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 
 const COLORS = ['#4e79a7', '#9c9c9c', '#e15759', '#f28e2b', '#76b7b2', '#59a14f'];
-const WIDTH = 760;
+const WIDTH = 800;
 const LABEL_W = 230;
 const BAR_H = 16;
 const GAP = 6;
@@ -28,7 +28,7 @@ function scaleOf(values) {
 export function chartSvg({ title, subtitle, panels }) {
   const labels = [...new Set(panels.flatMap((p) => p.bars.map((b) => b.label)))];
   const color = (label) => COLORS[labels.indexOf(label) % COLORS.length];
-  const plotW = WIDTH - LABEL_W - 110;
+  const plotW = WIDTH - LABEL_W - 210;
   const parts = [];
   let y = 52;
   for (const panel of panels) {
