@@ -124,8 +124,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
     // Node enforces the header and request timeouts from a periodic sweep (30 s by default): a slow-header
-    // client would hold its socket up to that much longer than `headersTimeoutMs`.
-    http: { connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
+    // client would hold its socket up to that much longer than `headersTimeoutMs`. A quarter of it, at most 1 s.
+    http: { connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(headersTimeoutMs / 4))) },
   });
   app.server.headersTimeout = headersTimeoutMs;
 

@@ -73,8 +73,9 @@ describe('slowloris', () => {
       // Told why, in the API's error shape.
       expect(lorises.filter((l) => !(l.received.startsWith('HTTP/1.1 408') && l.received.includes('"code":"request_timeout"')))).toEqual([]);
       expect(Math.min(...closedAfter)).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 50);
-      // Node sweeps timed-out connections once a second (the proxy sets the sweep to at most 1 s).
-      if (SCALE === 'full') expect(maxOf(closedAfter)).toBeLessThan(HEADERS_TIMEOUT_MS + 1_000 + 1_000);
+      // Timed-out connections are swept every quarter of the header timeout (at most every second); a second of
+      // slack for a busy machine.
+      if (SCALE === 'full') expect(maxOf(closedAfter)).toBeLessThan(HEADERS_TIMEOUT_MS * 1.25 + 1_000);
       report('slowloris', { connections: CONNECTIONS, headersTimeout: ms(HEADERS_TIMEOUT_MS), closedAfterMin: ms(Math.min(...closedAfter)), closedAfterMax: ms(maxOf(closedAfter)) });
     } finally {
       for (const t of timers) clearInterval(t);
@@ -164,9 +165,10 @@ describe('oversized bodies', () => {
   it(`answers ${BODIES} bodies of 10 MiB with 413 and the process does not grow by 50 MB`, { timeout: 60_000 }, async () => {
     proc = await startServe(['policies', '--port', '0', '--no-watch', '--ledger', 'sqlite::memory:'], { cwd: dir, env: { ...CREDENTIALS, ...simEnv() } });
     const url = proc.url;
-    // Warm up both paths first: what is measured is growth per body, not the first use of the code.
+    // Warm up both paths first (the heap grows to its working size on first use): what is measured is what the
+    // bodies add, not the first use of the code.
     expect((await post(url, '/v1/chat/completions', chat('auto'))).status).toBe(200);
-    expect((await sendHuge(url, TEN_MIB, false)).status).toBe(413);
+    for (let i = 0; i < 4; i++) expect((await sendHuge(url, TEN_MIB, i % 2 === 0)).status).toBe(413);
     const before = rssKiB(proc.pid);
     let peak = before;
     for (let i = 0; i < BODIES; i++) {
@@ -178,7 +180,8 @@ describe('oversized bodies', () => {
     // Still serving after the abuse.
     expect((await post(url, '/v1/chat/completions', chat('auto'))).status).toBe(200);
     const growthMiB = (peak - before) / 1024;
-    report('10 MiB bodies', { bodies: BODIES, rssBeforeMiB: (before / 1024).toFixed(1), rssPeakGrowthMiB: growthMiB.toFixed(1) });
+    const afterMiB = (rssKiB(proc.pid) - before) / 1024;
+    report('10 MiB bodies', { bodies: BODIES, rssBeforeMiB: (before / 1024).toFixed(1), rssPeakGrowthMiB: growthMiB.toFixed(1), rssGrowthAfterMiB: afterMiB.toFixed(1) });
     expect(growthMiB).toBeLessThan(50);
   });
 });
