@@ -90,11 +90,14 @@ const enforcement = rarely(fc.constantFrom('enforce' as const, 'monitor' as cons
 const docs = <S>(prefix: string, count: number, spec: fc.Arbitrary<S>): fc.Arbitrary<Doc<S>[]> =>
   fc.array(spec, { minLength: count, maxLength: count }).map((specs) => specs.map((s, i) => ({ name: `${prefix}${i}`, spec: s })));
 
-/** `narrow`: every route names one requested model, so the owner of a request can sit anywhere in the order. */
+/** Requested-model strings of narrow routes: with more lanes than routes, most routes own a lane of their own. */
+const LANES = Array.from({ length: 100 }, (_, i) => `lane-${i}`);
+
+/** `narrow`: every route names one requested model (a lane), so the owner of a request can sit anywhere in the order. */
 function route(n: Names, narrow: boolean): fc.Arbitrary<RouteSpec> {
   const target = fc.record({ model: fc.constantFrom(...n.models), weight: rarely(fc.constantFrom(0, 1, 2, 5, 0.5), 6) }).map(compact);
   const match = narrow
-    ? fc.tuple(requestMatch(n), fc.constantFrom(...n.models, ...n.aliases, UNKNOWN_MODEL)).map(([m, model]) => ({ ...m, models: [model] as [string] }))
+    ? fc.tuple(requestMatch(n), fc.constantFrom(...LANES)).map(([m, model]) => ({ ...m, models: [model] as [string] }))
     : rarely(requestMatch(n), 7);
   return fc
     .record({
@@ -256,6 +259,8 @@ export const policyInputOf = (sizes: Sizes = SMALL): fc.Arbitrary<PolicyInput> =
 export function requestContext(input: PolicyInput): fc.Arbitrary<RequestContext> {
   const teams = (input.teams ?? []).map((t) => t.name);
   const models = (input.models ?? []).map((m) => m.name);
+  // Every requested-model string a route names is asked for too (lanes of narrow routes included).
+  const named = [...new Set((input.routes ?? []).flatMap((r) => r.spec.match?.models ?? []))];
   const vocabulary = input.organization?.spec;
   const mostlyFrom = (known: readonly string[], unknown: string): fc.Arbitrary<string> =>
     fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: fc.constant(unknown) });
@@ -266,7 +271,7 @@ export function requestContext(input: PolicyInput): fc.Arbitrary<RequestContext>
         dataClass: rarely(mostlyFrom(vocabulary?.dataClasses ?? DATA_CLASSES, 'no-such-class'), 5),
         task: rarely(mostlyFrom(vocabulary?.tasks ?? TASKS, 'no-such-task'), 5),
         complexity: rarely(fc.constantFrom('low' as const, 'medium' as const, 'high' as const), 5),
-        model: fc.constantFrom(...models, ...ALIASES, UNKNOWN_MODEL),
+        model: fc.constantFrom(...new Set([...models, ...ALIASES, UNKNOWN_MODEL, ...named])),
         promptTokens: rarely(fc.constantFrom(...PROMPT_SIZES), 7),
         maxTokens: rarely(fc.constantFrom(...MAX_TOKENS), 5),
         stream: rarely(fc.boolean(), 5),
