@@ -14,6 +14,19 @@ const request = (id: string) => ({ id, charges: [charge('org', 10 ** 12)], amoun
 
 describe('sqlite WAL keeping', () => {
   it('copies committed pages into the database file from its timer', async () => {
+    // Commits alone leave the database file as it was (a timer that does not fire meanwhile); only a checkpoint writes it.
+    const quiet = join(dir, 'uncheckpointed.db');
+    const idle = openSqliteLedger(quiet, { synchronous: 'normal', checkpointEveryMs: 3_600_000 });
+    try {
+      const before = statSync(quiet).size;
+      for (let i = 0; i < 300; i++) {
+        await idle.reserve(request(`r${i}`));
+        await idle.settle(`r${i}`, 50, T0);
+      }
+      expect(statSync(quiet).size).toBe(before);
+    } finally {
+      await idle.close();
+    }
     const path = join(dir, 'checkpointed.db');
     const ledger = openSqliteLedger(path, { synchronous: 'normal', checkpointEveryMs: 5 });
     try {
@@ -22,8 +35,6 @@ describe('sqlite WAL keeping', () => {
         await ledger.reserve(request(`r${i}`));
         await ledger.settle(`r${i}`, 50, T0);
       }
-      // Commits alone leave the database file as it was; only a checkpoint writes it.
-      expect(statSync(path).size).toBe(before);
       const deadline = Date.now() + 10_000;
       while (statSync(path).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(statSync(path).size).toBeGreaterThan(before);
