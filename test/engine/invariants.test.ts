@@ -69,7 +69,7 @@ describe('engine invariants', () => {
       }),
       RUNS,
     );
-    expect(checked).toBeGreaterThan(100);
+    expect(checked).toBeGreaterThan(30);
   });
 
   it('is deterministic: fresh graphs give the same decisions whatever order requests arrive in', () => {
