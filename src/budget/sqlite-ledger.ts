@@ -1,7 +1,6 @@
 // The embedded ledger: one SQLite file (WAL), shared safely by every process on the host that opens it.
-// Each operation runs in an IMMEDIATE transaction, so the check and the update of a reservation cannot
-// interleave with another writer's; the driver is synchronous, so a settlement is committed within the call.
-// Reservations of one event-loop turn share one transaction (see `flushReserves`).
+// Each operation is one IMMEDIATE transaction, so the check and the update of a reservation cannot interleave
+// with another writer's; the driver is synchronous, so the promise is settled before anything else runs.
 import Database from 'better-sqlite3';
 import type {
   BucketCharge,
@@ -84,12 +83,6 @@ const usageRow = (row: UsageRow): BucketUsage => ({
 });
 
 const chargedRow = (row: BucketRow): BucketUsage & { readonly limitMicros: number } => ({ ...usageRow(row), limitMicros: row.limit_micros });
-
-interface QueuedReserve {
-  readonly request: ReserveRequest;
-  readonly resolve: (result: ReserveResult) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 /** Thrown inside a reserve transaction to roll back the buckets already counted; caught right outside it. */
 class Refused {
@@ -245,44 +238,6 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     return out;
   };
 
-  // Reservations asked for in the same turn of the event loop (concurrent requests read in one poll) are
-  // written in one IMMEDIATE transaction, each in its own savepoint: one commit (one set of WAL writes) for
-  // the batch instead of one per request, and a refusal or a failure rolls back only its own reservation.
-  // A reservation is not durable state (its request dies with the process), so only latency is at stake:
-  // the batch runs in the same loop iteration, before the next poll.
-  let queued: QueuedReserve[] = [];
-  const reserveOne = (request: ReserveRequest): ReserveResult => {
-    try {
-      return reserveTx(request);
-    } catch (err) {
-      if (err instanceof Refused) return err.result;
-      throw err;
-    }
-  };
-  const batchTx = db.transaction((batch: readonly QueuedReserve[]): Array<{ ok: true; value: ReserveResult } | { ok: false; error: unknown }> =>
-    batch.map((q) => {
-      try {
-        return { ok: true, value: reserveOne(q.request) };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }),
-  );
-  function flushReserves(): void {
-    const batch = queued;
-    if (batch.length === 0) return;
-    queued = [];
-    let outcomes;
-    try {
-      outcomes = batchTx.immediate(batch);
-    } catch (err) {
-      for (const q of batch) q.reject(err);
-      return;
-    }
-    // Settled only after the commit: a caller never sees a reservation that could still roll back.
-    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
-  }
-
   // Reservations of a process that died (this one's predecessor, or a sibling) are released once their TTL passed.
   expireTx.immediate((options.clock ?? Date.now)());
   const wal = keepWal(db, { durable: options.synchronous !== 'normal', checkpointEveryMs: options.checkpointEveryMs ?? 1_000 });
@@ -291,10 +246,12 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     kind: 'sqlite',
     async reserve(request) {
       assertReserve(request);
-      return new Promise<ReserveResult>((resolve, reject) => {
-        if (queued.length === 0) setImmediate(flushReserves);
-        queued.push({ request, resolve, reject });
-      });
+      try {
+        return reserveTx.immediate(request);
+      } catch (err) {
+        if (err instanceof Refused) return err.result;
+        throw err;
+      }
     },
     async settle(id, actualMicros, now) {
       assertMicros(actualMicros, 'actualMicros');
@@ -319,7 +276,6 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
       return st.mark.run(key.budget, key.bucket, key.window, key.windowStart, end, atPercent).changes === 1;
     },
     async close() {
-      flushReserves();
       await wal.close();
       if (db.open) db.close();
     },
