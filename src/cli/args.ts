@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { PolicySet } from '../policy/model.js';
-import { UsageError } from './command.js';
+import { EXIT, UsageError, type CliIO, type ExitCode } from './command.js';
 
 /** `parseArgs`, with node's message (first sentence, lowercase, flags in backticks) thrown as a UsageError. */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
@@ -59,3 +59,11 @@ export async function budgetPercentsArg(value: string, policy: PolicySet, cwd: s
   }
   return out;
 }
+
+/** A command's usage-error reporter: `switchyard <name>: message` on stderr (with the help text when asked), exit 2. */
+export const usageReporter =
+  (name: string, help: string, io: CliIO) =>
+  (message: string, withHelp = false): ExitCode => {
+    io.stderr(`switchyard ${name}: ${message}\n${withHelp ? `\n${help}` : ''}`);
+    return EXIT.usage;
+  };

@@ -8,7 +8,7 @@ import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { sourceRef } from '../policy/model.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
-import { parseCommandArgs, isDirectory } from './args.js';
+import { isDirectory, parseCommandArgs, usageReporter } from './args.js';
 
 const HELP = `Usage: switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json]
 
@@ -110,10 +110,7 @@ function toJson(c: BodyClassification): string {
 }
 
 export async function runClassify(argv: readonly string[], io: CliIO): Promise<ExitCode> {
-  const fail = (message: string, help = false): ExitCode => {
-    io.stderr(`switchyard classify: ${message}\n${help ? `\n${HELP}` : ''}`);
-    return EXIT.usage;
-  };
+  const fail = usageReporter('classify', HELP, io);
   let args: Args;
   let body: unknown;
   try {

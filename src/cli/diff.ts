@@ -10,11 +10,10 @@ import { assembleDiff, diffSignals, TrafficDiffer, type DiffReport, type DiffVer
 import { formatDiffMarkdown } from '../verify/diff-markdown.js';
 import { formatDiffJson, formatDiffText } from '../verify/diff-report.js';
 import { formatProblem } from '../verify/traffic.js';
-import { isDirectory } from './args.js';
+import { isDirectory, parseCommandArgs, usageReporter } from './args.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { positiveNumber, replayFile, trafficFileProblem } from './traffic-input.js';
-import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: switchyard diff --base <git-ref|dir> [--head dir] [--traffic FILE] [options]
 
@@ -177,10 +176,7 @@ function render(report: DiffReport, format: Format): string {
 }
 
 async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
-  const usage = (message: string, help = false): ExitCode => {
-    io.stderr(`switchyard diff: ${message}\n${help ? `\n${HELP}` : ''}`);
-    return EXIT.usage;
-  };
+  const usage = usageReporter('diff', HELP, io);
   let args: Args;
   try {
     args = parse(argv);

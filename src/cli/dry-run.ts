@@ -7,7 +7,7 @@ import { formatProblem } from '../verify/traffic.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { positiveNumber, replayFile, trafficFileProblem } from './traffic-input.js';
-import { budgetPercentsArg, parseCommandArgs } from './args.js';
+import { budgetPercentsArg, parseCommandArgs, usageReporter } from './args.js';
 
 const HELP = `Usage: switchyard dry-run [dir] --traffic FILE [options]
 
@@ -82,10 +82,7 @@ function parse(argv: readonly string[]): Args {
 }
 
 async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
-  const usage = (message: string, help = false): ExitCode => {
-    io.stderr(`switchyard dry-run: ${message}\n${help ? `\n${HELP}` : ''}`);
-    return EXIT.usage;
-  };
+  const usage = usageReporter('dry-run', HELP, io);
   let args: Args;
   try {
     args = parse(argv);

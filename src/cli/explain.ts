@@ -5,7 +5,7 @@ import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { budgetStateFromPercents, checkRequestContext, compile, decide, formatDecision, type RequestContext } from '../engine/index.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
-import { budgetPercentsArg, isDirectory, parseCommandArgs, readJsonArg } from './args.js';
+import { budgetPercentsArg, isDirectory, parseCommandArgs, readJsonArg, usageReporter } from './args.js';
 
 const HELP = `Usage: switchyard explain [dir] --request '<context JSON>' [--budgets '{"name": percentUsed}'] [--format text|json]
 
@@ -54,10 +54,7 @@ function parse(argv: readonly string[]): Args {
 }
 
 export async function runExplain(argv: readonly string[], io: CliIO): Promise<ExitCode> {
-  const fail = (message: string, help = false): ExitCode => {
-    io.stderr(`switchyard explain: ${message}\n${help ? `\n${HELP}` : ''}`);
-    return EXIT.usage;
-  };
+  const fail = usageReporter('explain', HELP, io);
   let args: Args;
   let ctx: RequestContext;
   try {
