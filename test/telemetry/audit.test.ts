@@ -88,7 +88,8 @@ describe('the audit log of a session', () => {
       await send({ model: 'claude-fast', max_tokens: 64, messages: [{ role: 'user', content: 'Hello, Claude.' }] }, { 'x-api-key': APP_KEY, 'anthropic-version': '2023-06-01' }, '/v1/messages');
       await send(chat('auto'), { authorization: `Bearer ${EU_KEY}`, 'x-switchyard-data-class': 'pii-eu' });
       for (let i = 0; i < 6; i++) await send(chat('ab'));
-      for (const conversation of ['c-1', 'c-2', 'c-3']) await send(chat('ab'), { 'x-conversation-id': conversation });
+      // c-1 lands on backup-mini and c-4 on primary-mini (hash points 55 and 49 of 100), so the split is certain.
+      for (const conversation of ['c-1', 'c-2', 'c-3', 'c-4']) await send(chat('ab'), { 'x-conversation-id': conversation });
     }));
   });
 
