@@ -1,15 +1,19 @@
-// Every keyword of a Classifier found in one pass over a text (keywords.ts defines what a hit is). The pass
-// reads each character once: a table says whether it continues a word, and a running hash of the lowercased
-// word is kept. At the end of each word a bit filter and, rarely, one map lookup find the keyword words it
-// equals; prefix globs such as `refactor*` are looked up the same way when the word reaches the prefix's
-// length; other globs are matched on the word itself. Phrases advance a bit mask per keyword — bit j set when
-// the last words matched its words 0…j — so overlapping starts cost nothing extra (shift-and), and a word
-// that matches nothing costs nothing more. Hash hits are verified character by character, so a collision
-// never makes a false hit.
+// Every keyword of a Classifier found in one pass over a text (keywords.ts defines what a hit is). The text
+// is first copied natively into a typed array of code units (reading one is about half the cost of
+// `charCodeAt`); the pass then reads each character once: a table gives its class in the keyword words'
+// alphabet (or says it separates words), and one step in the word trie (word-trie.ts) follows it, until no
+// keyword word can match the word any more. At the end of a word the trie node says which literal keyword
+// words it equals; prefix globs such as `refactor*` fire when the word reaches their node; other globs are
+// matched on the word itself. Phrases advance a bit mask per keyword — bit j set when the last words matched
+// its words 0…j — so overlapping starts cost nothing extra (shift-and). While no phrase is under way only
+// words that can start a keyword need any work at their end, so common later words of phrases ("to" of
+// "how to") cost nothing more than a letter.
 // INVARIANT: linear in the text: O(1) per character, O(matches) per word, plus O(|glob| × |word|) per word
 // for globs with a `*` inside (compileGlob never backtracks).
+import { Buffer } from 'node:buffer';
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
 import { isWordCodePoint, lowerUnit, normalizeKeyword } from './keywords.js';
+import { DEAD, LITERAL, LITERAL_START, PREFIX, PREFIX_START, ROOT, WordTrie } from './word-trie.js';
 
 /** Keyword words are referred to as `keyword << 7 | index`: a keyword (a Glob, at most 256 characters) has at most 128 words. */
 const INDEX_BITS = 7;
@@ -22,37 +26,13 @@ const MASK_WORDS = 4;
  * megabyte prompt cheap.
  */
 export const KEYWORD_WINDOW = 16 * 1024;
-/** Hashes stay in 30 bits so they are small integers for Map keys. */
-const HASH_MASK = 0x3fffffff;
-/** A 2^16-bit filter over hashes: most words are rejected with one bit test, before any Map lookup. */
-const FILTER_MASK = 0xffff;
-
-interface Entry {
-  readonly text: string;
-  readonly refs: number[];
-}
-
-/** ASCII: the lowercase of letters and digits, 0 for every other character. */
-const ASCII_WORD_LOWER = Uint8Array.from({ length: 128 }, (_, c) => (isWordCodePoint(c) ? lowerUnit(c) : 0));
-
-const hashOf = (s: string): number => {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) & HASH_MASK;
-  return h;
-};
-
-const inFilter = (filter: Uint32Array, h: number): boolean => (filter[(h & FILTER_MASK) >>> 5]! & (1 << (h & 31))) !== 0;
-
-/** Whether `text[start, start + lit.length)` lowercased is `lit`. */
-function equalsLower(text: string, start: number, lit: string): boolean {
-  for (let i = 0; i < lit.length; i++) if (lowerUnit(text.charCodeAt(start + i)) !== lit.charCodeAt(i)) return false;
-  return true;
-}
+/** ASCII: whether the code unit is a letter or digit. */
+const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, c) => (isWordCodePoint(c) ? 1 : 0));
 
 /** Whether the code unit at `i` is part of a word character (either half of a surrogate pair counts). */
 function continuesWord(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  if (c < 128) return ASCII_WORD_LOWER[c] !== 0;
+  if (c < 128) return ASCII_WORD[c] !== 0;
   if ((c & 0xfc00) === 0xdc00 && i > 0) return nonAsciiUnits(text, i - 1, text.charCodeAt(i - 1)) === 2;
   return nonAsciiUnits(text, i, c) > 0;
 }
@@ -66,43 +46,48 @@ function nonAsciiUnits(text: string, i: number, c: number): number {
   return isWordCodePoint(c) ? 1 : -1;
 }
 
+/** nonAsciiUnits over copied code units that end at `end`. */
+function nonAsciiCodeUnits(codes: Uint16Array, i: number, c: number, end: number): number {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+    const low = codes[i + 1]!;
+    if ((low & 0xfc00) === 0xdc00) return isWordCodePoint(((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : -2;
+  }
+  return isWordCodePoint(c) ? 1 : -1;
+}
+
+/**
+ * The text scanned, copied natively as UTF-16 code units: reading a typed array is about twice as fast as
+ * `charCodeAt`, and copying costs a small fraction of the scan. One buffer serves every KeywordSet, since
+ * a scan runs to completion before the next starts; the windows bound what it must hold.
+ */
+const scratch = Buffer.allocUnsafeSlow(2 * 2 * KEYWORD_WINDOW);
+const codes = new Uint16Array(scratch.buffer, scratch.byteOffset, 2 * KEYWORD_WINDOW);
+
+/** The keyword words sorted by how a text word is matched against them. */
 class Tables {
-  readonly literals = new Map<number, Entry[]>();
-  readonly prefixes = new Map<number, Entry[]>();
-  readonly literalFilter = new Uint32Array((FILTER_MASK + 1) >>> 5);
-  readonly prefixFilter = new Uint32Array((FILTER_MASK + 1) >>> 5);
-  /** Bit n: some literal / prefix has length n (n < 32); longer literals are always looked up. */
-  literalLengths = 0;
-  prefixLengths = 0;
-  longLiterals = false;
+  /** Words without wildcards, and `prefix*` words (keyed by the prefix): walked in the trie. */
+  readonly literals = new Map<string, number[]>();
+  readonly prefixes = new Map<string, number[]>();
   /** `*`-only words that start a keyword: every word matches them. */
   readonly anyStart: number[] = [];
   readonly globs: { readonly matcher: GlobMatcher; readonly refs: number[] }[] = [];
 
-  private add(table: Map<number, Entry[]>, filter: Uint32Array, text: string, ref: number): void {
-    const h = hashOf(text);
-    filter[(h & FILTER_MASK) >>> 5]! |= 1 << (h & 31);
-    const list = table.get(h) ?? [];
-    const entry = list.find((e) => e.text === text);
-    if (entry === undefined) list.push({ text, refs: [ref] });
-    else entry.refs.push(ref);
-    table.set(h, list);
+  private static add(table: Map<string, number[]>, text: string, ref: number): void {
+    const refs = table.get(text);
+    if (refs === undefined) table.set(text, [ref]);
+    else refs.push(ref);
   }
 
   /** Index a keyword word; returns false for a `*`-only word after the first (matched by the phrase state). */
   addWord(word: string, ref: number): boolean {
     const star = word.indexOf('*');
     if (!word.includes('?') && star < 0) {
-      this.add(this.literals, this.literalFilter, word, ref);
-      if (word.length < 32) this.literalLengths |= 1 << word.length;
-      else this.longLiterals = true;
+      Tables.add(this.literals, word, ref);
     } else if (/^\*+$/.test(word)) {
       if ((ref & INDEX_MASK) !== 0) return false;
       this.anyStart.push(ref);
-    } else if (!word.includes('?') && star === word.length - 1 && word.length <= 31) {
-      const prefix = word.slice(0, -1);
-      this.add(this.prefixes, this.prefixFilter, prefix, ref);
-      this.prefixLengths |= 1 << prefix.length;
+    } else if (!word.includes('?') && star === word.length - 1) {
+      Tables.add(this.prefixes, word.slice(0, -1), ref);
     } else {
       this.globs.push({ matcher: compileGlob(word), refs: [ref] });
     }
@@ -115,6 +100,7 @@ export class KeywordSet {
   readonly keywords: readonly string[];
   private readonly size: number;
   private readonly t = new Tables();
+  private readonly trie: WordTrie;
   private readonly wordCounts: Int32Array;
   /** Per keyword: bits of its `*`-only words after the first, which any word continues. */
   private readonly anyInner: Int32Array;
@@ -147,6 +133,7 @@ export class KeywordSet {
         if (!this.t.addWord(w, (ki << INDEX_BITS) | j)) this.anyInner[ki * MASK_WORDS + (j >>> 5)]! |= 1 << (j & 31);
       });
     });
+    this.trie = new WordTrie(this.t.literals, this.t.prefixes, (ref) => (ref & INDEX_MASK) === 0);
     this.state = new Int32Array(this.size * MASK_WORDS);
     this.touch = new Int32Array(this.size * MASK_WORDS);
     this.lastWord = new Float64Array(this.size);
@@ -167,91 +154,106 @@ export class KeywordSet {
     this.pendingCount = 0;
     const n = text.length;
     if (n <= 2 * KEYWORD_WINDOW) {
-      this.scan(text, 0, n);
+      scratch.write(text, 0, 2 * n, 'utf16le');
+      this.scan(0, n);
     } else {
       // A word that crosses a window's inner edge is not read (moving an edge is bounded by the window).
       let head = KEYWORD_WINDOW;
       while (head > 0 && continuesWord(text, head - 1) && continuesWord(text, head)) head--;
       let tail = n - KEYWORD_WINDOW;
       while (tail < n && continuesWord(text, tail - 1) && continuesWord(text, tail)) tail++;
-      this.scan(text, 0, head);
+      scratch.write(text, 0, 2 * head, 'utf16le');
+      this.scan(0, head);
       // A phrase does not span the part in between.
       this.wordIndex++;
-      if (this.hitCount < this.size) this.scan(text, tail, n);
+      if (this.hitCount < this.size) {
+        scratch.write(text.slice(tail), 2 * head, 2 * (n - tail), 'utf16le');
+        this.scan(head, head + n - tail);
+      }
     }
     const out: string[] = [];
     for (let k = 0; k < this.size; k++) if (this.hit[k] === 1) out.push(this.keywords[k]!);
     return out;
   }
 
-  /** Scans `text[from, to)`; `from` and `to` are word boundaries. */
-  private scan(text: string, from: number, n: number): void {
+  /** Scans `codes[from, n)`; `from` and `n` are word boundaries. */
+  private scan(from: number, n: number): void {
     const t = this.t;
-    const { prefixLengths, prefixFilter, literalLengths, literalFilter, longLiterals } = t;
-    // A word that passes neither filter, while no phrase is under way, needs no call at its end.
+    const trie = this.trie;
+    const { asciiClass, next, width, flags } = trie;
+    // Flags copied to locals: imported bindings are read on every use in the hot loop.
+    const dead = DEAD;
+    const literalStart = LITERAL_START;
+    // While no phrase is under way only keyword words that start a keyword can count: a word that ends on
+    // no such literal (or reaches no such prefix) needs no call.
     const everyWord = t.anyStart.length > 0 || t.globs.length > 0;
     let busy = everyWord;
+    let prefixFlag = busy ? PREFIX : PREFIX_START;
     let length = 0;
-    let h = 0;
+    let node = ROOT;
     let words = this.wordIndex;
     for (let i = from; i < n; i++) {
-      const c = text.charCodeAt(i);
-      let units: number;
+      const c = codes[i]!;
+      // A separator that is a surrogate pair: its second half is skipped after the word before it ends.
+      let pair = false;
       if (c < 128) {
-        const lower = ASCII_WORD_LOWER[c]!;
-        if (lower !== 0) {
-          h = (Math.imul(h, 31) + lower) & HASH_MASK;
+        const k = asciiClass[c]!;
+        if (k >= 0) {
           length++;
-          if (length < 32 && (prefixLengths & (1 << length)) !== 0 && inFilter(prefixFilter, h)) {
-            this.wordIndex = words;
-            this.lookup(t.prefixes, text, i + 1 - length, length, h);
-            busy = true;
-          }
-          continue;
-        }
-        units = -1;
-      } else {
-        units = nonAsciiUnits(text, i, c);
-        if (units > 0) {
-          // A letter or digit beyond ASCII: one code unit, or a surrogate pair.
-          for (let u = 0; u < units; u++) {
-            h = (Math.imul(h, 31) + lowerUnit(text.charCodeAt(i + u))) & HASH_MASK;
-            length++;
-            if (length < 32 && (prefixLengths & (1 << length)) !== 0 && inFilter(prefixFilter, h)) {
+          if (node !== dead) {
+            node = next[node * width + k]!;
+            if ((flags[node]! & prefixFlag) !== 0) {
               this.wordIndex = words;
-              this.lookup(t.prefixes, text, i + u + 1 - length, length, h);
+              this.considerAll(trie.prefixRefs[node]!);
               busy = true;
+              prefixFlag = PREFIX;
             }
           }
-          i += units - 1;
           continue;
         }
+      } else {
+        const units = nonAsciiCodeUnits(codes, i, c, n);
+        if (units > 0) {
+          // A letter or digit beyond ASCII: one code unit, or a surrogate pair.
+          for (const end = i + units; i < end; i++) {
+            length++;
+            if (node === dead) continue;
+            node = next[node * width + trie.wideClass(codes[i]!)]!;
+            if ((flags[node]! & prefixFlag) !== 0) {
+              this.wordIndex = words;
+              this.considerAll(trie.prefixRefs[node]!);
+              busy = true;
+              prefixFlag = PREFIX;
+            }
+          }
+          i--;
+          continue;
+        }
+        pair = units === -2;
       }
       if (length > 0) {
-        if (busy || ((length < 32 ? (literalLengths & (1 << length)) !== 0 : longLiterals) && inFilter(literalFilter, h))) {
+        if (busy || (flags[node]! & literalStart) !== 0) {
           this.wordIndex = words;
-          this.endWord(text, i - length, length, h);
+          this.endWord(i - length, length, node);
           if (this.hitCount === this.size) return;
           busy = everyWord || this.activeCount > 0;
+          prefixFlag = busy ? PREFIX : PREFIX_START;
         }
         words++;
         length = 0;
-        h = 0;
+        node = ROOT;
       }
-      i -= units + 1;
+      if (pair) i++;
     }
     this.wordIndex = words;
     if (length > 0) {
-      this.endWord(text, n - length, length, h);
+      this.endWord(n - length, length, node);
       this.wordIndex++;
     }
   }
 
-  /** Queues the refs of the entry equal to the text at `start`, when they can count for this word. */
-  private lookup(table: Map<number, Entry[]>, text: string, start: number, length: number, h: number): void {
-    const entries = table.get(h);
-    if (entries === undefined) return;
-    for (const e of entries) if (e.text.length === length && equalsLower(text, start, e.text)) for (const r of e.refs) this.consider(r);
+  private considerAll(refs: readonly number[]): void {
+    for (let r = 0; r < refs.length; r++) this.consider(refs[r]!);
   }
 
   /** A keyword word counts for this word when it starts its keyword, or continues a phrase under way. */
@@ -268,13 +270,13 @@ export class KeywordSet {
   }
 
   /** The end of a word that may matter: it passed the literal filter, a prefix matched, or phrases are under way. */
-  private endWord(text: string, start: number, length: number, h: number): void {
+  private endWord(start: number, length: number, node: number): void {
     const t = this.t;
-    if ((length < 32 ? (t.literalLengths & (1 << length)) !== 0 : t.longLiterals) && inFilter(t.literalFilter, h)) this.lookup(t.literals, text, start, length, h);
+    if ((this.trie.flags[node]! & LITERAL) !== 0) this.considerAll(this.trie.literalRefs[node]!);
     for (const r of t.anyStart) this.consider(r);
     if (t.globs.length > 0) {
       let word = '';
-      for (let i = start; i < start + length; i++) word += String.fromCharCode(lowerUnit(text.charCodeAt(i)));
+      for (let i = start; i < start + length; i++) word += String.fromCharCode(lowerUnit(codes[i]!));
       for (const g of t.globs) if (g.matcher(word)) for (const r of g.refs) this.consider(r);
     }
     if (this.pendingCount > 0 || this.activeCount > 0) this.advance();

@@ -5,25 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { distinctKeywords, KeywordSet, normalizeKeyword } from '../../src/classify/index.js';
 import { KEYWORD_WINDOW } from '../../src/classify/keyword-scan.js';
-import { lowerText } from '../../src/classify/keywords.js';
+import { naiveHits } from './naive-keywords.js';
 
 const hits = (keyword: string, text: string): boolean => new KeywordSet([keyword]).hits(text).length > 0;
-
-/** The rules read literally: split the text into words, try every position, glob each word by backtracking. */
-function naiveHits(keyword: string, text: string): boolean {
-  const k = normalizeKeyword(keyword);
-  if (k === '') return false;
-  const pattern = k.split(' ');
-  const words = lowerText(text).split(/[^\p{L}\p{M}\p{N}]+/u).filter((w) => w.length > 0);
-  const glob = (g: string, w: string): boolean => {
-    if (g.length === 0) return w.length === 0;
-    if (g[0] === '*') return [...Array(w.length + 1).keys()].some((i) => glob(g.slice(1), w.slice(i)));
-    if (w.length === 0) return false;
-    return (g[0] === '?' || g[0] === w[0]) && glob(g.slice(1), w.slice(1));
-  };
-  for (let i = 0; i + pattern.length <= words.length; i++) if (pattern.every((g, t) => glob(g, words[i + t]!))) return true;
-  return false;
-}
 
 describe('normalizeKeyword', () => {
   it('lowercases, splits at punctuation and joins words with one space', () => {
