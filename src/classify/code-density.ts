@@ -10,7 +10,7 @@ const CR = 13;
 const SPACE = 32;
 
 /** Line starts that are code in every common language and rare at the start of a prose line. */
-const CODE_STARTS: readonly string[] = [
+export const CODE_STARTS: readonly string[] = [
   'def ', 'class ', 'import ', 'from ', 'function ', 'return ', 'const ', 'let ', 'var ', 'if (', 'for (',
   'while (', '#include', '#!', 'public ', 'private ', 'protected ', 'static ', 'fn ', 'func ', 'package ',
   'using ', 'async ', 'await ', 'export ', 'struct ', 'impl ', '//', '/*', '*/', '<?php', '</', 'SELECT ',
@@ -26,12 +26,12 @@ const STARTS_BY_CHAR: readonly (readonly string[] | undefined)[] = (() => {
 
 const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
-/** Whether the line [start, end) opens or closes a fence: up to three spaces, then ``` or ~~~. */
-function isFence(text: string, start: number, end: number): boolean {
+/** Whether the line [start, end), whose first character is `first`, opens or closes a fence: up to three spaces, then ``` or ~~~. */
+function isFence(text: string, start: number, end: number, first: number): boolean {
   let i = start;
-  while (i < end && i - start < 3 && text.charCodeAt(i) === SPACE) i++;
+  let c = first;
+  while (c === SPACE && i < end && i - start < 3) c = text.charCodeAt(++i);
   if (end - i < 3) return false;
-  const c = text.charCodeAt(i);
   return (c === 96 || c === 126) && text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c; // ``` ~~~
 }
 
@@ -43,21 +43,27 @@ function isListItem(text: string, at: number): boolean {
   return i > at && (text.charCodeAt(i) === 46 || text.charCodeAt(i) === 41); // 1. 1)
 }
 
-/** Whether the line [start, end) looks like code outside a fence; the line end is read first, it decides most lines. */
-function looksLikeCode(text: string, start: number, end: number): boolean {
-  let last = end - 1;
-  while (last >= start && isBlank(text.charCodeAt(last))) last--;
-  if (last < start) return false;
-  const tail = text.charCodeAt(last);
+/**
+ * Whether the line [start, end), whose first and last characters are `first` and `last`, looks like code
+ * outside a fence; the line end is read first, it decides most lines.
+ */
+function looksLikeCode(text: string, start: number, end: number, first: number, last: number): boolean {
+  let tail = last;
+  if (isBlank(tail)) {
+    let at = end - 2;
+    while (at >= start && isBlank(text.charCodeAt(at))) at--;
+    if (at < start) return false;
+    tail = text.charCodeAt(at);
+  }
   if (tail === 59 || tail === 123 || tail === 125) return true; // ; { }
-  let first = start;
-  while (isBlank(text.charCodeAt(first))) first++;
-  const indented = text.charCodeAt(start) === TAB || first - start >= 4;
-  if (indented && !isListItem(text, first)) return true;
-  const lead = text.charCodeAt(first);
+  let at = start;
+  let lead = first;
+  while (isBlank(lead)) lead = text.charCodeAt(++at);
+  const indented = first === TAB || at - start >= 4;
+  if (indented && !isListItem(text, at)) return true;
   const starts = lead < 128 ? STARTS_BY_CHAR[lead] : undefined;
   if (starts === undefined) return false;
-  for (const s of starts) if (text.startsWith(s, first)) return true;
+  for (const s of starts) if (text.startsWith(s, at)) return true;
   return false;
 }
 
@@ -70,14 +76,22 @@ export function codeDensity(text: string): number {
   for (let start = 0; start <= n; ) {
     let next = text.indexOf('\n', start);
     if (next < 0) next = n;
-    const end = next > start && text.charCodeAt(next - 1) === CR ? next - 1 : next;
+    // Each line's first and last characters are read once here and handed on.
+    let end = next;
+    let last = next > start ? text.charCodeAt(next - 1) : 0;
+    if (last === CR) {
+      end--;
+      last = end > start ? text.charCodeAt(end - 1) : 0;
+    }
     const length = end - start;
     total += length;
     if (length > 0) {
-      if (isFence(text, start, end)) {
+      const first = text.charCodeAt(start);
+      // Only a line starting with a space, ` or ~ can be a fence.
+      if ((first === SPACE || first === 96 || first === 126) && isFence(text, start, end, first)) {
         fenced = !fenced;
         code += length;
-      } else if (fenced || looksLikeCode(text, start, end)) {
+      } else if (fenced || looksLikeCode(text, start, end, first, last)) {
         code += length;
       }
     }

@@ -1,10 +1,40 @@
 // Code density: the share of a message's characters on code lines, with fences, indentation, line endings
-// and keyword starts, and the prose that must not count.
+// and keyword starts, and the prose that must not count; and a property that the one-pass reading agrees
+// with the definition read line by line with regular expressions.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeDensity } from '../../src/classify/index.js';
+import { CODE_STARTS } from '../../src/classify/code-density.js';
 
 /** The expected share, computed from line lengths the way the definition reads. */
 const share = (codeChars: number, allChars: number): number => Math.round((codeChars / allChars) * 1000) / 1000;
+
+/** The definition (code-density.ts, top) read literally, line by line. */
+function plainDensity(text: string): number {
+  let total = 0;
+  let code = 0;
+  let fenced = false;
+  const looksLikeCode = (line: string): boolean => {
+    if (/^[ \t]*$/.test(line)) return false;
+    if (/[;{}][ \t]*$/.test(line)) return true;
+    const body = line.replace(/^[ \t]+/, '');
+    const indented = line.startsWith('\t') || line.length - body.length >= 4;
+    if (indented && !/^([-*+] |\d+[.)])/.test(body)) return true;
+    return CODE_STARTS.some((s) => body.startsWith(s));
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    total += line.length;
+    if (line.length === 0) continue;
+    if (/^ {0,3}(```|~~~)/.test(line)) {
+      fenced = !fenced;
+      code += line.length;
+    } else if (fenced || looksLikeCode(line)) {
+      code += line.length;
+    }
+  }
+  return total === 0 ? 0 : share(code, total);
+}
 
 describe('codeDensity', () => {
   it('is 0 for empty text and for prose', () => {
@@ -40,5 +70,19 @@ describe('codeDensity', () => {
     const line = 'const value = compute(input);\n';
     expect(codeDensity(line.repeat(35_000))).toBe(1);
     expect(codeDensity('\n'.repeat(1_000_000))).toBe(0);
+  });
+
+  it('agrees with the definition read line by line', () => {
+    const lead = fc.constantFrom('', ' ', '  ', '   ', '    ', '\t', ' \t', '     ');
+    const body = fc.constantFrom('```', '~~~', '``', '```js', 'def f', 'import x', '- item', '+ x', '1. one', '12) two', '3x', 'hello', 'Return 1', 'return 1', 'SELECT *', '', '$ ls', '//', '</a>', 'é', '\r', ' ');
+    const tail = fc.constantFrom('', '', ' ', '\t', ';', '{', '}', ' }  ', '\r', '; \r', 'x');
+    const line = fc.tuple(lead, body, tail).map(([a, b, c]) => a + b + c);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const text = lines.join('\n');
+        expect(codeDensity(text)).toBe(plainDensity(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
