@@ -1,18 +1,21 @@
 // Every keyword of a Classifier found in one pass over a text (keywords.ts defines what a hit is). The text
 // is first copied natively into a typed array of code units (reading one is about half the cost of
-// `charCodeAt`); the pass then reads each character once: a table gives its class in the keyword words'
-// alphabet (or says it separates words), and one step in the word trie (word-trie.ts) follows it, until no
-// keyword word can match the word any more. At the end of a word the trie node says which literal keyword
-// words it equals; prefix globs such as `refactor*` fire when the word reaches their node; other globs are
-// matched on the word itself. Phrases advance a bit mask per keyword — bit j set when the last words matched
-// its words 0…j — so overlapping starts cost nothing extra (shift-and). While no phrase is under way only
-// words that can start a keyword need any work at their end, so common later words of phrases ("to" of
-// "how to") cost nothing more than a letter.
+// `charCodeAt`). The keyword words form a trie (word-trie.ts). Two passes take turns over the text, each
+// character read once:
+// - the fast pass, while no phrase is under way: the trie as an automaton over the whole text, one table
+//   read per character and no branch but a rare event — a word reaches a prefix glob (`refactor*`) or ends
+//   on a literal that starts a keyword; common words that only continue phrases ("to" of "how to") cost no
+//   more than any other;
+// - the exact pass, for words that start a phrase and the words after them, for characters beyond ASCII, and
+//   throughout when some keyword has other globs or `*` words: it counts words, follows the trie per word
+//   and ends each word that may matter.
+// Phrases advance a bit mask per keyword — bit j set when the last words matched its words 0…j — so
+// overlapping starts cost nothing extra (shift-and).
 // INVARIANT: linear in the text: O(1) per character, O(matches) per word, plus O(|glob| × |word|) per word
 // for globs with a `*` inside (compileGlob never backtracks).
 import { Buffer } from 'node:buffer';
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
-import { isWordCodePoint, lowerUnit, normalizeKeyword } from './keywords.js';
+import { continuesWord, lowerUnit, nonAsciiCodeUnits, normalizeKeyword } from './keywords.js';
 import { DEAD, LITERAL, LITERAL_START, PREFIX, PREFIX_START, ROOT, WordTrie } from './word-trie.js';
 
 /** Keyword words are referred to as `keyword << 7 | index`: a keyword (a Glob, at most 256 characters) has at most 128 words. */
@@ -26,35 +29,6 @@ const MASK_WORDS = 4;
  * megabyte prompt cheap.
  */
 export const KEYWORD_WINDOW = 16 * 1024;
-/** ASCII: whether the code unit is a letter or digit. */
-const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, c) => (isWordCodePoint(c) ? 1 : 0));
-
-/** Whether the code unit at `i` is part of a word character (either half of a surrogate pair counts). */
-function continuesWord(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  if (c < 128) return ASCII_WORD[c] !== 0;
-  if ((c & 0xfc00) === 0xdc00 && i > 0) return nonAsciiUnits(text, i - 1, text.charCodeAt(i - 1)) === 2;
-  return nonAsciiUnits(text, i, c) > 0;
-}
-
-/** Code units a non-ASCII character at `i` takes (1, or 2 for a surrogate pair), negative when it is no word character. */
-function nonAsciiUnits(text: string, i: number, c: number): number {
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-    const low = text.charCodeAt(i + 1);
-    if ((low & 0xfc00) === 0xdc00) return isWordCodePoint(((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : -2;
-  }
-  return isWordCodePoint(c) ? 1 : -1;
-}
-
-/** nonAsciiUnits over copied code units that end at `end`. */
-function nonAsciiCodeUnits(codes: Uint16Array, i: number, c: number, end: number): number {
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
-    const low = codes[i + 1]!;
-    if ((low & 0xfc00) === 0xdc00) return isWordCodePoint(((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : -2;
-  }
-  return isWordCodePoint(c) ? 1 : -1;
-}
-
 /**
  * The text scanned, copied natively as UTF-16 code units: reading a typed array is about twice as fast as
  * `charCodeAt`, and copying costs a small fraction of the scan. One buffer serves every KeywordSet, since
@@ -117,6 +91,9 @@ export class KeywordSet {
   private pendingCount = 0;
   private hitCount = 0;
   private wordIndex = 0;
+  /** Where the fast pass hands over to the exact one. */
+  private resumeNode = ROOT;
+  private resumeInWord = false;
 
   /** `keywords` in any spelling; they are normalized, and ones without words never hit. */
   constructor(keywords: readonly string[]) {
@@ -179,6 +156,76 @@ export class KeywordSet {
   /** Scans `codes[from, n)`; `from` and `n` are word boundaries. */
   private scan(from: number, n: number): void {
     const t = this.t;
+    if (t.anyStart.length > 0 || t.globs.length > 0) {
+      this.exact(from, n, ROOT, false, true);
+      return;
+    }
+    let i = from;
+    while (i < n) {
+      i = this.fast(i, n);
+      // Busy when a phrase is under way, or a prefix's refs wait for their word's end (maybe the text's end).
+      if (i < n || this.pendingCount > 0) i = this.exact(i, n, this.resumeNode, this.resumeInWord, this.activeCount > 0 || this.pendingCount > 0);
+    }
+  }
+
+  /**
+   * The fast pass, while no phrase is under way: one step per character through the trie's automaton, with
+   * no branch but a rare event — a word reaches a prefix, or ends on a literal, that starts a keyword. Words
+   * are not counted here; each event leaves a gap in the word index instead, which is safe because no phrase
+   * can continue from a word before it. Returns where the exact pass takes over (a phrase got under way, a
+   * prefix needs its word's end, or a character beyond ASCII), or `n`.
+   */
+  private fast(from: number, n: number): number {
+    const trie = this.trie;
+    const { dfa, dfaClass, dfaEvent, dfaWidth, nodeCount } = trie;
+    let state = ROOT * dfaWidth;
+    for (let i = from; i < n; i++) {
+      const c = codes[i]!;
+      if (c >= 128) {
+        this.resumeAt(state / dfaWidth);
+        return i;
+      }
+      state = dfa[state + dfaClass[c]!]!;
+      if (dfaEvent[state] === 0) continue;
+      const s = state / dfaWidth;
+      this.wordIndex++;
+      if (s < nodeCount) {
+        // A prefix: its refs count for this word, whose end the exact pass finds.
+        this.considerAll(trie.prefixRefs[s]!);
+        this.resumeAt(s);
+        return i + 1;
+      }
+      // The word before the separator at i equals a literal that starts a keyword.
+      this.endWord(0, 0, trie.endedOn[s - nodeCount]!);
+      this.wordIndex++;
+      if (this.hitCount === this.size) return n;
+      if (this.activeCount > 0) {
+        this.resumeAt(ROOT);
+        return i + 1;
+      }
+    }
+    const s = state / dfaWidth;
+    if (s < nodeCount && (trie.flags[s]! & LITERAL_START) !== 0) {
+      this.wordIndex++;
+      this.endWord(0, 0, s);
+      this.wordIndex++;
+    }
+    return n;
+  }
+
+  /** Where the exact pass starts from an automaton state: inside a word at that trie node, or between words. */
+  private resumeAt(s: number): void {
+    this.resumeInWord = s !== ROOT && s < this.trie.nodeCount;
+    this.resumeNode = this.resumeInWord ? s : ROOT;
+  }
+
+  /**
+   * The exact pass over `codes[from, n)`, every word counted, starting inside a word at trie node `node` or
+   * between words. With globs or `*` words it reads the whole text; otherwise it returns at the first word
+   * end with no phrase under way (the position of the separator), for the fast pass to go on.
+   */
+  private exact(from: number, n: number, node: number, inWord: boolean, busy: boolean): number {
+    const t = this.t;
     const trie = this.trie;
     const { asciiClass, next, width, flags } = trie;
     // Flags copied to locals: imported bindings are read on every use in the hot loop.
@@ -187,10 +234,9 @@ export class KeywordSet {
     // While no phrase is under way only keyword words that start a keyword can count: a word that ends on
     // no such literal (or reaches no such prefix) needs no call.
     const everyWord = t.anyStart.length > 0 || t.globs.length > 0;
-    let busy = everyWord;
     let prefixFlag = busy ? PREFIX : PREFIX_START;
-    let length = 0;
-    let node = ROOT;
+    // A word entered in the middle has no known start; only globs read it, and they never leave this pass.
+    let start = inWord ? from : -1;
     let words = this.wordIndex;
     for (let i = from; i < n; i++) {
       const c = codes[i]!;
@@ -199,7 +245,7 @@ export class KeywordSet {
       if (c < 128) {
         const k = asciiClass[c]!;
         if (k >= 0) {
-          length++;
+          if (start < 0) start = i;
           if (node !== dead) {
             node = next[node * width + k]!;
             if ((flags[node]! & prefixFlag) !== 0) {
@@ -215,8 +261,8 @@ export class KeywordSet {
         const units = nonAsciiCodeUnits(codes, i, c, n);
         if (units > 0) {
           // A letter or digit beyond ASCII: one code unit, or a surrogate pair.
+          if (start < 0) start = i;
           for (const end = i + units; i < end; i++) {
-            length++;
             if (node === dead) continue;
             node = next[node * width + trie.wideClass(codes[i]!)]!;
             if ((flags[node]! & prefixFlag) !== 0) {
@@ -231,25 +277,30 @@ export class KeywordSet {
         }
         pair = units === -2;
       }
-      if (length > 0) {
+      if (start >= 0) {
         if (busy || (flags[node]! & literalStart) !== 0) {
           this.wordIndex = words;
-          this.endWord(i - length, length, node);
-          if (this.hitCount === this.size) return;
+          this.endWord(start, i, node);
+          if (this.hitCount === this.size) return n;
           busy = everyWord || this.activeCount > 0;
           prefixFlag = busy ? PREFIX : PREFIX_START;
         }
         words++;
-        length = 0;
+        start = -1;
         node = ROOT;
+        if (!busy) {
+          this.wordIndex = words;
+          return i;
+        }
       }
       if (pair) i++;
     }
     this.wordIndex = words;
-    if (length > 0) {
-      this.endWord(n - length, length, node);
+    if (start >= 0) {
+      this.endWord(start, n, node);
       this.wordIndex++;
     }
+    return n;
   }
 
   private considerAll(refs: readonly number[]): void {
@@ -269,14 +320,14 @@ export class KeywordSet {
     this.pending[this.pendingCount++] = ref;
   }
 
-  /** The end of a word that may matter: it passed the literal filter, a prefix matched, or phrases are under way. */
-  private endWord(start: number, length: number, node: number): void {
+  /** The end of the word `codes[start, end)`, at trie node `node`, that may matter: it ends on a literal, a prefix matched, or phrases are under way. */
+  private endWord(start: number, end: number, node: number): void {
     const t = this.t;
     if ((this.trie.flags[node]! & LITERAL) !== 0) this.considerAll(this.trie.literalRefs[node]!);
     for (const r of t.anyStart) this.consider(r);
     if (t.globs.length > 0) {
       let word = '';
-      for (let i = start; i < start + length; i++) word += String.fromCharCode(lowerUnit(codes[i]!));
+      for (let i = start; i < end; i++) word += String.fromCharCode(lowerUnit(codes[i]!));
       for (const g of t.globs) if (g.matcher(word)) for (const r of g.refs) this.consider(r);
     }
     if (this.pendingCount > 0 || this.activeCount > 0) this.advance();

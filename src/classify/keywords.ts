@@ -45,6 +45,35 @@ export function lowerText(s: string): string {
   return out;
 }
 
+/** ASCII: whether the code unit is a letter or digit. */
+const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, c) => (isWordCodePoint(c) ? 1 : 0));
+
+/** Whether the code unit at `i` is part of a word character (either half of a surrogate pair counts). */
+export function continuesWord(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return ASCII_WORD[c] !== 0;
+  if ((c & 0xfc00) === 0xdc00 && i > 0) return nonAsciiUnits(text, i - 1, text.charCodeAt(i - 1)) === 2;
+  return nonAsciiUnits(text, i, c) > 0;
+}
+
+/** Code units a non-ASCII character at `i` takes (1, or 2 for a surrogate pair), negative when it is no word character. */
+function nonAsciiUnits(text: string, i: number, c: number): number {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    const low = text.charCodeAt(i + 1);
+    if ((low & 0xfc00) === 0xdc00) return isWordCodePoint(((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : -2;
+  }
+  return isWordCodePoint(c) ? 1 : -1;
+}
+
+/** nonAsciiUnits over copied code units that end at `end`. */
+export function nonAsciiCodeUnits(codes: Uint16Array, i: number, c: number, end: number): number {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+    const low = codes[i + 1]!;
+    if ((low & 0xfc00) === 0xdc00) return isWordCodePoint(((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? 2 : -2;
+  }
+  return isWordCodePoint(c) ? 1 : -1;
+}
+
 const SEPARATORS = /[^\p{L}\p{M}\p{N}*?]+/u;
 
 /**

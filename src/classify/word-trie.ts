@@ -36,6 +36,21 @@ export class WordTrie {
   /** Per node: the keyword word references (see keyword-scan.ts) of literals ending / prefixes reached here. */
   readonly literalRefs: readonly (readonly number[])[];
   readonly prefixRefs: readonly (readonly number[])[];
+  /**
+   * The same trie as an automaton over whole texts, for the fast pass of keyword-scan.ts: one more class,
+   * `width`, for ASCII characters that separate words, which lead back to the root — or, from a node where a
+   * literal that starts a keyword ends, to an end state of that node (one per such node, its row the root's).
+   * States are stored premultiplied by `dfaWidth`, so a step is one addition and one read.
+   */
+  readonly dfa: Int32Array;
+  readonly dfaWidth: number;
+  /** Per ASCII code unit: its class, or `width` when it separates words. */
+  readonly dfaClass: Int32Array;
+  /** Per premultiplied state: 1 when entering it needs the scanner (a PREFIX_START node, an end state). */
+  readonly dfaEvent: Uint8Array;
+  /** Trie nodes are states 0 … nodeCount - 1; end state `nodeCount + e` follows a word that ended on node `endedOn[e]`. */
+  readonly nodeCount: number;
+  readonly endedOn: Int32Array;
   /** Class of a lowercased code unit; absent: class 0, a word character no keyword word uses. */
   private readonly classes: ReadonlyMap<number, number>;
 
@@ -84,6 +99,29 @@ export class WordTrie {
         (n.prefix.some(isStart) ? PREFIX_START : 0);
     });
     this.literalRefs = nodes.map((n) => (n.literal.length > 0 ? n.literal : NO_REFS));
+
+    const count = nodes.length;
+    const dw = this.width + 1;
+    this.nodeCount = count;
+    this.dfaWidth = dw;
+    this.dfaClass = Int32Array.from(this.asciiClass, (k) => (k < 0 ? this.width : k));
+    const endedOn: number[] = [];
+    for (let i = 0; i < count; i++) if ((this.flags[i]! & LITERAL_START) !== 0) endedOn.push(i);
+    this.endedOn = Int32Array.from(endedOn);
+    const states = count + endedOn.length;
+    this.dfa = new Int32Array(states * dw);
+    this.dfaEvent = new Uint8Array(states * dw);
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < this.width; k++) this.dfa[i * dw + k] = this.next[i * this.width + k]! * dw;
+      this.dfa[i * dw + this.width] = ROOT * dw;
+      if ((this.flags[i]! & PREFIX_START) !== 0) this.dfaEvent[i * dw] = 1;
+    }
+    endedOn.forEach((node, e) => {
+      const end = count + e;
+      this.dfa[node * dw + this.width] = end * dw;
+      this.dfa.copyWithin(end * dw, ROOT * dw, ROOT * dw + dw);
+      this.dfaEvent[end * dw] = 1;
+    });
     this.prefixRefs = nodes.map((n) => (n.prefix.length > 0 ? n.prefix : NO_REFS));
   }
 
