@@ -26,7 +26,8 @@ const MASK_WORDS = 4;
 /**
  * Keywords are looked for in the first and the last KEYWORD_WINDOW characters of a text (a word crossing a
  * window's inner edge is not read): instructions sit at the start or the end of a prompt, and it keeps a
- * megabyte prompt cheap.
+ * megabyte prompt cheap — read whole, one megabyte costs about 3 ms even in the fast pass (docs/benchmarks.md),
+ * three times the classification budget, against about 0.1 ms for the two windows.
  */
 export const KEYWORD_WINDOW = 16 * 1024;
 /**
@@ -186,12 +187,15 @@ export class KeywordSet {
         return i;
       }
       state = dfa[state + dfaClass[c]!]!;
-      if (dfaEvent[state] === 0) continue;
-      const s = state / dfaWidth;
+      const event = dfaEvent[state]!;
+      if (event === 0) continue;
+      const s = event - 1;
       this.wordIndex++;
       if (s < nodeCount) {
-        // A prefix: its refs count for this word, whose end the exact pass finds.
+        // A prefix: its refs count for this word, whose end the exact pass finds — unless none counts (their
+        // keywords hit already), and then the word needs nothing more than the automaton gives.
         this.considerAll(trie.prefixRefs[s]!);
+        if (this.pendingCount === 0) continue;
         this.resumeAt(s);
         return i + 1;
       }

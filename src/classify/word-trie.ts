@@ -46,8 +46,8 @@ export class WordTrie {
   readonly dfaWidth: number;
   /** Per ASCII code unit: its class, or `width` when it separates words. */
   readonly dfaClass: Int32Array;
-  /** Per premultiplied state: 1 when entering it needs the scanner (a PREFIX_START node, an end state). */
-  readonly dfaEvent: Uint8Array;
+  /** Per premultiplied state: when entering it needs the scanner (a PREFIX_START node, an end state), its number + 1; else 0. */
+  readonly dfaEvent: Int32Array;
   /** Trie nodes are states 0 … nodeCount - 1; end state `nodeCount + e` follows a word that ended on node `endedOn[e]`. */
   readonly nodeCount: number;
   readonly endedOn: Int32Array;
@@ -110,17 +110,17 @@ export class WordTrie {
     this.endedOn = Int32Array.from(endedOn);
     const states = count + endedOn.length;
     this.dfa = new Int32Array(states * dw);
-    this.dfaEvent = new Uint8Array(states * dw);
+    this.dfaEvent = new Int32Array(states * dw);
     for (let i = 0; i < count; i++) {
       for (let k = 0; k < this.width; k++) this.dfa[i * dw + k] = this.next[i * this.width + k]! * dw;
       this.dfa[i * dw + this.width] = ROOT * dw;
-      if ((this.flags[i]! & PREFIX_START) !== 0) this.dfaEvent[i * dw] = 1;
+      if ((this.flags[i]! & PREFIX_START) !== 0) this.dfaEvent[i * dw] = i + 1;
     }
     endedOn.forEach((node, e) => {
       const end = count + e;
       this.dfa[node * dw + this.width] = end * dw;
       this.dfa.copyWithin(end * dw, ROOT * dw, ROOT * dw + dw);
-      this.dfaEvent[end * dw] = 1;
+      this.dfaEvent[end * dw] = end + 1;
     });
     this.prefixRefs = nodes.map((n) => (n.prefix.length > 0 ? n.prefix : NO_REFS));
   }
