@@ -2,7 +2,9 @@
 // `refactor*`), as a trie over lowercased code units flattened into one transition table, so the scanner
 // walks it with one table read per character and no per-word hashing or lookups. Built once per KeywordSet.
 // Characters are first mapped to a small alphabet (the code units keyword words use, plus one class for any
-// other word character), which keeps the table a few tens of KiB for a realistic Classifier.
+// other word character). The tables take 12 bytes per node and alphabet class: about 80 KiB for the example
+// Classifier (37 keywords, 238 nodes, 27 classes); a thousand keywords of 20 letters over 40 distinct ones
+// would take about 10 MiB, once per policy.
 import { isWordCodePoint, lowerUnit } from './keywords.js';
 
 /** The node no keyword word continues from: every transition from it leads back to it. */
