@@ -3,10 +3,10 @@
 // `charCodeAt`). The keyword words form a trie (word-trie.ts). Two passes take turns over the text, each
 // character read once:
 // - the fast pass, while no phrase is under way: the trie as an automaton over the whole text, one table
-//   read per character and no branch but a rare event — a word reaches a prefix glob (`refactor*`) or ends
-//   on a literal that starts a keyword; common words that only continue phrases ("to" of "how to") cost no
-//   more than any other;
-// - the exact pass, for words that start a phrase and the words after them, for characters beyond ASCII, and
+//   read per ASCII character (a few for others) and no branch but a rare event — a word reaches a prefix
+//   glob (`refactor*`) or ends on a literal that starts a keyword; common words that only continue phrases
+//   ("to" of "how to") cost no more than any other;
+// - the exact pass, for words that start a phrase and the words after them, for surrogate pairs, and
 //   throughout when some keyword has other globs or `*` words: it counts words, follows the trie per word
 //   and ends each word that may matter.
 // Phrases advance a bit mask per keyword — bit j set when the last words matched its words 0…j — so
@@ -15,7 +15,7 @@
 // for globs with a `*` inside (compileGlob never backtracks).
 import { Buffer } from 'node:buffer';
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
-import { continuesWord, lowerUnit, nonAsciiCodeUnits, normalizeKeyword } from './keywords.js';
+import { continuesWord, isWordCodePoint, lowerUnit, nonAsciiCodeUnits, normalizeKeyword } from './keywords.js';
 import { DEAD, LITERAL, LITERAL_START, PREFIX, PREFIX_START, ROOT, WordTrie } from './word-trie.js';
 
 /** Keyword words are referred to as `keyword << 7 | index`: a keyword (a Glob, at most 256 characters) has at most 128 words. */
@@ -174,19 +174,26 @@ export class KeywordSet {
    * no branch but a rare event — a word reaches a prefix, or ends on a literal, that starts a keyword. Words
    * are not counted here; each event leaves a gap in the word index instead, which is safe because no phrase
    * can continue from a word before it. Returns where the exact pass takes over (a phrase got under way, a
-   * prefix needs its word's end, or a character beyond ASCII), or `n`.
+   * prefix needs its word's end, or half of a surrogate pair), or `n`.
    */
   private fast(from: number, n: number): number {
     const trie = this.trie;
     const { dfa, dfaClass, dfaEvent, dfaWidth, nodeCount } = trie;
+    const separator = trie.width;
     let state = ROOT * dfaWidth;
     for (let i = from; i < n; i++) {
       const c = codes[i]!;
-      if (c >= 128) {
+      let k: number;
+      if (c < 128) {
+        k = dfaClass[c]!;
+      } else if ((c & 0xf800) === 0xd800) {
+        // Half of a surrogate pair: pairs are the exact pass's.
         this.resumeAt(state / dfaWidth);
         return i;
+      } else {
+        k = isWordCodePoint(c) ? trie.wideClass(c) : separator;
       }
-      state = dfa[state + dfaClass[c]!]!;
+      state = dfa[state + k]!;
       const event = dfaEvent[state]!;
       if (event === 0) continue;
       const s = event - 1;

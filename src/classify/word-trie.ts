@@ -55,6 +55,8 @@ export class WordTrie {
   readonly endedOn: Int32Array;
   /** Class of a lowercased code unit; absent: class 0, a word character no keyword word uses. */
   private readonly classes: ReadonlyMap<number, number>;
+  /** Whether some keyword word has a code unit beyond ASCII (else no such unit needs a lookup). */
+  private readonly wideAlphabet: boolean;
 
   /**
    * `literals` and `prefixes` map keyword words (lowercased, no wildcards) to their references; `isStart`
@@ -67,6 +69,7 @@ export class WordTrie {
     }
     this.width = classes.size + 1;
     this.classes = classes;
+    this.wideAlphabet = [...classes.keys()].some((unit) => unit >= 128);
     this.asciiClass = Int32Array.from({ length: 128 }, (_, c) => (isWordCodePoint(c) ? (classes.get(lowerUnit(c)) ?? 0) : -1));
 
     const nodes: BuildNode[] = [];
@@ -129,6 +132,8 @@ export class WordTrie {
 
   /** The class of a non-ASCII word code unit (either half of a surrogate pair); its lowercase may be ASCII (K, the Kelvin sign). */
   wideClass(unit: number): number {
-    return this.classes.get(lowerUnit(unit)) ?? 0;
+    const lower = lowerUnit(unit);
+    if (lower >= 128 && !this.wideAlphabet) return 0;
+    return this.classes.get(lower) ?? 0;
   }
 }
