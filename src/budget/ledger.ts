@@ -80,5 +80,10 @@ export interface Ledger {
   expire(now: number): Promise<number>;
   /** True the first time it is called for this bucket and threshold (alert once per window crossing). */
   markThreshold(key: BucketKey, atPercent: number): Promise<boolean>;
+  /**
+   * Resolves once every write made so far is committed: visible to other processes and kept if this one is
+   * killed (rejects if that commit failed). Absent where each call commits before it returns.
+   */
+  committed?(): Promise<void>;
   close(): Promise<void>;
 }

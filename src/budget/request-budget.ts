@@ -159,19 +159,20 @@ export class RequestBudget {
 
   /**
    * Settles what the request cost, once: releases the reservation and commits the real cost (or releases it
-   * unspent when nothing reached the provider). Returns at once; the ledger write runs in the background.
+   * unspent when nothing reached the provider). The ledger work runs in the background; the promise, when
+   * there is one, resolves once the ledger has committed it (see Ledger.committed) and never rejects.
    */
-  finish(model: string | undefined, f: Omit<Finished, 'sent'> & { readonly sent: boolean }): void {
-    if (this.finished) return;
+  finish(model: string | undefined, f: Omit<Finished, 'sent'> & { readonly sent: boolean }): Promise<void> | undefined {
+    if (this.finished) return undefined;
     this.finished = true;
     const held = this.reservation;
-    if (held === null) return;
+    if (held === null) return undefined;
     this.reservation = null;
     const tokens = settledTokens({ ...f, sent: f.sent && model === held.model.name });
     const now = this.rt.clock();
     if (tokens === null) {
       this.rt.track(this.rt.ledger.release(held.id, now));
-      return;
+      return this.committed();
     }
     const actual = costMicros(held.model.spec, tokens.inputTokens, tokens.outputTokens);
     this.rt.track(
@@ -183,6 +184,12 @@ export class RequestBudget {
         await this.rt.thresholds.check(this.plan, result.buckets);
       }),
     );
+    return this.committed();
+  }
+
+  /** The commit of what was just written, for ledgers that commit a turn's writes together; its failure is logged by the write itself. */
+  private committed(): Promise<void> | undefined {
+    return this.rt.ledger.committed?.().catch(() => undefined);
   }
 
   private keyOf(b: PlannedBudget): BucketKey {

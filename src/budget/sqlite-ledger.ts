@@ -1,7 +1,9 @@
 // The embedded ledger: one SQLite file (WAL), shared safely by every process on the host that opens it.
-// Each operation is one IMMEDIATE transaction, so the check and the update of a reservation cannot interleave
-// with another writer's; the driver is synchronous, so the promise is settled before anything else runs.
-import Database from 'better-sqlite3';
+// Every write runs in the group transaction of its event-loop turn (sqlite-file.ts): the check and the update
+// of a reservation cannot interleave with another process's, and one commit serves every request of a turn.
+// `reserve` answers at once; `settle` resolves after the commit (and the disk flush), `committed()` once
+// everything written so far is committed.
+import type Database from 'better-sqlite3';
 import type {
   BucketCharge,
   BucketKey,
@@ -11,8 +13,8 @@ import type {
   ReserveResult,
   SettleResult,
 } from './ledger.js';
-import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
-import { keepWal } from './sqlite-wal.js';
+import { openSqliteFile, type SqliteFile } from './sqlite-file.js';
+import type { PragmaOptions } from './sqlite-schema.js';
 import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
@@ -91,17 +93,17 @@ class Refused {
 
 /** Opens (creating if needed) the ledger at `path` (`:memory:` for a private in-memory one) and expires stale reservations. */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
-  const db = new Database(path);
+  const file = openSqliteFile(path, options);
   try {
-    prepareDatabase(db, options);
-    return createSqliteLedger(db, options);
+    return createSqliteLedger(file, options);
   } catch (err) {
-    db.close();
+    void file.release();
     throw err;
   }
 }
 
-function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
+function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Ledger {
+  const db = file.db;
   const retainFinishedMs = options.retainFinishedMs ?? DAY;
   // A remembered reservation (late settle) must still find its buckets: every bucket it names was touched when
   // it last changed state, and buckets outlive that by retainWindowsMs ≥ retainFinishedMs.
@@ -239,15 +241,28 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
   };
 
   // Reservations of a process that died (this one's predecessor, or a sibling) are released once their TTL passed.
-  expireTx.immediate((options.clock ?? Date.now)());
-  const wal = keepWal(db, { durable: options.synchronous !== 'normal', checkpointEveryMs: options.checkpointEveryMs ?? 1_000 });
+  file.inBatch(expireTx, (options.clock ?? Date.now)());
+  const durable = options.synchronous !== 'normal';
+  /** Settles and releases not yet acknowledged: closing waits for them. */
+  const inFlight = new Set<Promise<unknown>>();
+  const finishing = (id: string, actual: number | null, now: number): Promise<SettleResult> => {
+    const { result, done } = file.inBatch(finishTx, id, actual, now);
+    const acknowledged = done.then(async () => {
+      if (result.ok && actual !== null && durable) await file.flush();
+      return result;
+    });
+    inFlight.add(acknowledged);
+    const forget = (): void => void inFlight.delete(acknowledged);
+    acknowledged.then(forget, forget);
+    return acknowledged;
+  };
 
   return {
     kind: 'sqlite',
     async reserve(request) {
       assertReserve(request);
       try {
-        return reserveTx.immediate(request);
+        return file.inBatch(reserveTx, request).result;
       } catch (err) {
         if (err instanceof Refused) return err.result;
         throw err;
@@ -255,13 +270,12 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
     },
     async settle(id, actualMicros, now) {
       assertMicros(actualMicros, 'actualMicros');
-      const result = finishTx.immediate(id, actualMicros, now);
-      if (result.ok) await wal.flush();
-      return result;
+      return finishing(id, actualMicros, now);
     },
     async release(id, now) {
-      return finishTx.immediate(id, null, now);
+      return finishing(id, null, now);
     },
+    committed: () => file.committed(),
     async usage(keys) {
       return keys.length === 0 ? [] : readUsage(keys);
     },
@@ -269,15 +283,18 @@ function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions)
       return st.current.all(now, now).map(usageRow);
     },
     async expire(now) {
-      return expireTx.immediate(now);
+      const { result, done } = file.inBatch(expireTx, now);
+      await done;
+      return result;
     },
     async markThreshold(key, atPercent) {
       const end = windowEnd(key.window, key.windowStart);
       return st.mark.run(key.budget, key.bucket, key.window, key.windowStart, end, atPercent).changes === 1;
     },
     async close() {
-      await wal.close();
-      if (db.open) db.close();
+      file.commitNow();
+      await Promise.allSettled(inFlight);
+      await file.release();
     },
   };
 }

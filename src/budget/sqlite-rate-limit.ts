@@ -1,23 +1,16 @@
-// Token buckets in the embedded ledger's SQLite file (table `rate_buckets`), one IMMEDIATE transaction per
-// take so processes sharing the file cannot both spend the last token.
-import Database from 'better-sqlite3';
+// Token buckets in the embedded ledger's SQLite file (table `rate_buckets`), each take in the group
+// transaction of its turn (sqlite-file.ts, the ledger's own connection) so processes sharing the file cannot
+// both spend the last token. Tokens lost to a power cut are harmless: takes never wait for the commit.
 import { assertTake, takeTokens, type RateLimiter, type TokenBucketState } from './rate-limit.js';
-import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
-import { keepWal } from './sqlite-wal.js';
+import { openSqliteFile } from './sqlite-file.js';
+import type { PragmaOptions } from './sqlite-schema.js';
 
 /** Every this many takes, rows of buckets that have refilled completely are dropped (a missing row is a full bucket). */
 const PRUNE_EVERY = 1_024;
 
 export function openSqliteRateLimiter(path: string, options: PragmaOptions = {}): RateLimiter {
-  const db = new Database(path);
-  try {
-    prepareDatabase(db, options);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  // Tokens lost to a power cut are harmless, so takes never wait for the disk; checkpoints still need running.
-  const wal = keepWal(db, { durable: false, checkpointEveryMs: 1_000 });
+  const file = openSqliteFile(path, options);
+  const db = file.db;
 
   const st = {
     get: db.prepare<[string], TokenBucketState>('SELECT tokens, updated FROM rate_buckets WHERE key = ?'),
@@ -40,11 +33,10 @@ export function openSqliteRateLimiter(path: string, options: PragmaOptions = {})
     kind: 'sqlite',
     async take(key, spec, cost, now) {
       assertTake(spec, cost, now);
-      return takeTx.immediate(key, spec.capacity, spec.refillPerSecond, cost, now);
+      return file.inBatch(takeTx, key, spec.capacity, spec.refillPerSecond, cost, now).result;
     },
     async close() {
-      await wal.close();
-      if (db.open) db.close();
+      await file.release();
     },
   };
 }

@@ -153,9 +153,10 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       raw.writeHead(status, head);
       const outcome = status < 300 ? 'completed' : 'upstream_status';
       const outputChars = answerTextChars(protocol, answer);
-      // Spend is committed before the answer's first byte leaves (the SQLite ledger commits within this call): a
-      // client holding a complete answer has been charged for it even if the process is killed right after.
-      budget?.finish(out.candidate.model, { outcome, sent: true, usage, outputChars, promptTokens: ctx.promptTokens ?? 0 });
+      // Spend is committed before the answer's first byte leaves (the SQLite ledger's group commit, at the end of
+      // this turn): a client holding a complete answer has been charged for it even if the process is killed right after.
+      const committing = budget?.finish(out.candidate.model, { outcome, sent: true, usage, outputChars, promptTokens: ctx.promptTokens ?? 0 });
+      if (committing !== undefined) await committing;
       raw.end(body);
       return settle(outcome, status, usage, undefined, outputChars);
     }

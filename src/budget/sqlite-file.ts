@@ -1,0 +1,119 @@
+// One connection per ledger file per process, shared by the ledger and the rate limiter, with group commit:
+// the writes of one event-loop turn share one IMMEDIATE transaction, each in its own savepoint, committed once
+// the turn's I/O callbacks have run (setImmediate). A commit costs the same for one write as for thirty, and
+// under load a turn carries many. The write lock is held from the first write to the commit, so no other
+// process interleaves with a check-then-update; and since every writer of this process goes through this one
+// connection, none of them can wait on a lock its own event loop holds.
+import { resolve as resolvePath } from 'node:path';
+import Database from 'better-sqlite3';
+import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
+import { keepWal, type WalKeeper } from './sqlite-wal.js';
+
+export interface SqliteFileOptions extends PragmaOptions {
+  /** Interval of WAL checkpoints, run between requests (the first opener's value holds). */
+  readonly checkpointEveryMs?: number;
+}
+
+export interface SqliteFile {
+  readonly db: Database.Database;
+  /** Runs `write` in the turn's group transaction, opening it if needed; a throw undoes only its own statements. */
+  inBatch<A extends unknown[], R>(write: Database.Transaction<(...args: A) => R>, ...args: A): { readonly result: R; readonly done: Promise<void> };
+  /** Resolves once every write made so far is committed (rejects if that commit failed). */
+  committed(): Promise<void>;
+  /** Commits the open group transaction now (before reads that must not wait, and on close). */
+  commitNow(): void;
+  /** Resolves once everything committed so far is on stable storage (an fdatasync shared by concurrent callers). */
+  flush(): Promise<void>;
+  /** Drops this opener's hold; the last one commits, stops the WAL keeper and closes the connection. */
+  release(): Promise<void>;
+}
+
+interface Batch {
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Shared {
+  readonly file: SqliteFile;
+  holders: number;
+}
+
+const open = new Map<string, Shared>();
+
+const isMemory = (path: string): boolean => path === ':memory:' || path === '';
+
+/** Opens `path` (or joins this process's connection to it); `:memory:` is always a private database. */
+export function openSqliteFile(path: string, options: SqliteFileOptions = {}): SqliteFile {
+  const key = isMemory(path) ? undefined : resolvePath(path);
+  const existing = key === undefined ? undefined : open.get(key);
+  if (existing !== undefined) {
+    existing.holders += 1;
+    return existing.file;
+  }
+  const db = new Database(path);
+  try {
+    prepareDatabase(db, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const wal = keepWal(db, { durable: true, checkpointEveryMs: options.checkpointEveryMs ?? 1_000 });
+  const shared: Shared = { file: groupCommit(db, wal, () => release()), holders: 1 };
+  if (key !== undefined) open.set(key, shared);
+  async function release(): Promise<void> {
+    shared.holders -= 1;
+    if (shared.holders > 0) return;
+    if (key !== undefined && open.get(key) === shared) open.delete(key);
+    shared.file.commitNow();
+    await wal.close();
+    if (db.open) db.close();
+  }
+  return shared.file;
+}
+
+function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promise<void>): SqliteFile {
+  let batch: Batch | undefined;
+
+  const commitNow = (): void => {
+    const b = batch;
+    if (b === undefined) return;
+    batch = undefined;
+    try {
+      db.exec('COMMIT');
+      b.resolve();
+    } catch (err) {
+      // Nothing of the turn was kept: its settles reject (their callers log it), as a failing commit of their own would.
+      if (db.inTransaction) db.exec('ROLLBACK');
+      b.reject(err);
+    }
+  };
+
+  const begin = (): Batch => {
+    db.exec('BEGIN IMMEDIATE');
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A reservation's caller never waits for the commit; a failed one is reported by the settles that do.
+    done.catch(() => undefined);
+    setImmediate(commitNow);
+    return { done, resolve, reject };
+  };
+
+  return {
+    db,
+    inBatch(write, ...args) {
+      if (!db.open) throw new TypeError('the ledger database connection is not open');
+      batch ??= begin();
+      const done = batch.done;
+      return { result: write(...args), done };
+    },
+    committed: () => (batch === undefined ? Promise.resolve() : batch.done),
+    commitNow,
+    flush: () => wal.flush(),
+    release,
+  };
+}
