@@ -1,7 +1,7 @@
 // Feature extraction + classification on the request path (issue 10): the proxy has parsed the body already
 // (so what is classified here is JSON.parse of the generated body, flat strings as a proxy sees them),
 // computes the features once (counts, code density, one-pass keyword hits) and `decide` classifies from them.
-// Bodies of 2 KB (chat, code, Anthropic), 100 KB and 1 MB against the example policy's Classifier (37
+// Bodies of 2 KB (chat, code, Anthropic, and 1,800 characters of Greek), 100 KB and 1 MB against the example policy's Classifier (37
 // keywords), each next to JSON.parse of the same body in the same run; then decide() with the features
 // (classification in the context step) against decide() of a context whose task is declared.
 import { dirname, join } from 'node:path';
@@ -12,7 +12,15 @@ import { loadPolicy } from '../dist/policy/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PROSE = ['the', 'patient', 'portal', 'shows', 'my', 'last', 'appointment', 'but', 'not', 'the', 'invoice', 'from', 'March', 'and', 'I', 'would', 'like', 'to', 'know', 'why', 'it', 'is', 'missing'];
+const GREEK = ['ο', 'ασθενής', 'βλέπει', 'το', 'τιμολόγιο', 'του', 'Μαρτίου', 'αλλά', 'όχι', 'την', 'τελευταία', 'επίσκεψη', 'και', 'θέλει', 'να', 'μάθει', 'γιατί'];
 const CODE = ['async function load(ids) {', '  const users = [];', '  for (const id of ids) users.push(await db.find(id));', '  return users;', '}'];
+
+/** Greek prose of exactly `n` characters: every letter beyond ASCII, no keyword of the policy among them. */
+function greek(n) {
+  let s = '';
+  for (let i = 0; s.length < n; i++) s += `${GREEK[(i * 7) % GREEK.length]}${i % 17 === 16 ? '.\n' : ' '}`;
+  return s.slice(0, n);
+}
 
 /** Prose (or code lines) of exactly `n` characters, deterministic. */
 function text(n, code = false) {
@@ -42,6 +50,7 @@ const CASES = [
   { name: 'chat 2 KB', protocol: 'openai', body: openaiBody(`${text(1700)} How do I get the invoice?`), target: '≤ 20 µs p99' },
   { name: 'code 2 KB', protocol: 'openai', body: openaiBody(`Why is this slow?\n\`\`\`js\n${text(1650, true)}\`\`\``), target: '≤ 20 µs p99' },
   { name: 'anthropic 2 KB', protocol: 'anthropic', body: anthropicBody(`Please summarize: ${text(1900)}`), target: '≤ 20 µs p99' },
+  { name: 'greek 2 K chars', protocol: 'openai', body: openaiBody(greek(1800)), target: '≤ 20 µs p99' },
   { name: 'chat 100 KB', protocol: 'openai', body: openaiBody(text(100 * 1024)) },
   { name: 'chat 1 MB', protocol: 'openai', body: openaiBody(text(1024 * 1024)), target: '≤ 1 ms p99' },
   { name: 'code 1 MB', protocol: 'openai', body: openaiBody(text(1024 * 1024, true)), target: '≤ 1 ms p99' },
@@ -70,7 +79,7 @@ export default async function (h) {
       baseline: `${c.name}: JSON.parse (${kb})`,
       target: c.target,
     });
-    if (c.protocol === 'openai' && !c.name.startsWith('code')) perKb.push(`${c.name}: ${h.fmtNs(stats.medianNs / (json.length / 1024))}/KiB`);
+    if (c.name.startsWith('chat')) perKb.push(`${c.name}: ${h.fmtNs(stats.medianNs / (json.length / 1024))}/KiB`);
   }
 
   const graph = compile(loaded.policy);

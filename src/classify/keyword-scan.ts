@@ -15,7 +15,7 @@
 // for globs with a `*` inside (compileGlob never backtracks).
 import { Buffer } from 'node:buffer';
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
-import { continuesWord, isWordCodePoint, lowerUnit, nonAsciiCodeUnits, normalizeKeyword } from './keywords.js';
+import { continuesWord, lowerUnit, nonAsciiCodeUnits, normalizeKeyword, wordLower } from './keywords.js';
 import { DEAD, LITERAL, LITERAL_START, PREFIX, PREFIX_START, ROOT, WordTrie } from './word-trie.js';
 
 /** Keyword words are referred to as `keyword << 7 | index`: a keyword (a Glob, at most 256 characters) has at most 128 words. */
@@ -180,6 +180,7 @@ export class KeywordSet {
     const trie = this.trie;
     const { dfa, dfaClass, dfaEvent, dfaWidth, nodeCount } = trie;
     const separator = trie.width;
+    const wideAlphabet = trie.wideAlphabet;
     let state = ROOT * dfaWidth;
     for (let i = from; i < n; i++) {
       const c = codes[i]!;
@@ -191,7 +192,8 @@ export class KeywordSet {
         this.resumeAt(state / dfaWidth);
         return i;
       } else {
-        k = isWordCodePoint(c) ? trie.wideClass(c) : separator;
+        const lower = wordLower(c);
+        k = lower === 1 ? separator : lower < 128 ? dfaClass[lower]! : wideAlphabet ? trie.wideClass(c) : 0;
       }
       state = dfa[state + k]!;
       const event = dfaEvent[state]!;

@@ -38,6 +38,22 @@ export function lowerUnit(c: number): number {
   return l;
 }
 
+/** Per BMP code unit ≥ 128: 0 not yet known, 1 separator, else the word character's lowerUnit. */
+const wordLowers = new Uint16Array(65536);
+
+/**
+ * For a code unit ≥ 128 that is not half of a surrogate pair: 1 when it separates words, else its lowercase
+ * (lowerUnit) — one table read where isWordCodePoint and lowerUnit take two.
+ */
+export function wordLower(c: number): number {
+  let l = wordLowers[c]!;
+  if (l === 0) {
+    l = isWordCodePoint(c) ? lowerUnit(c) : 1;
+    wordLowers[c] = l;
+  }
+  return l;
+}
+
 /** A string lowercased character by character, as text is compared. */
 export function lowerText(s: string): string {
   let out = '';

@@ -56,7 +56,7 @@ export class WordTrie {
   /** Class of a lowercased code unit; absent: class 0, a word character no keyword word uses. */
   private readonly classes: ReadonlyMap<number, number>;
   /** Whether some keyword word has a code unit beyond ASCII (else no such unit needs a lookup). */
-  private readonly wideAlphabet: boolean;
+  readonly wideAlphabet: boolean;
 
   /**
    * `literals` and `prefixes` map keyword words (lowercased, no wildcards) to their references; `isStart`
