@@ -1,6 +1,5 @@
 // The proxy's HTTP server: fastify routes, limits and timeouts, the error shape for everything that goes
 // wrong before a handler runs (body too large, bad JSON, unknown path), and the shared upstream state.
-import { randomUUID } from 'node:crypto';
 import type { BudgetRuntime } from '../budget/budget-runtime.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { NO_SPEND, type BudgetState } from '../engine/index.js';
@@ -16,6 +15,7 @@ import { createProxyLogger } from './logger.js';
 import { anthropicModelList, openaiModelList, reachableModels } from './models.js';
 import type { PolicyStore } from './policy-snapshot.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
+import { newRequestId } from './request-id.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, RuntimeCache, type UpstreamTimeouts } from './runtime.js';
 import type { SettleHook } from './settle.js';
 import { ProxyTelemetry, type AuditLog } from '../telemetry/index.js';
@@ -116,7 +116,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     loggerInstance: logger,
     // One line per API request comes from the settle step instead.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    genReqId: () => newRequestId(),
     bodyLimit: limits.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: limits.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
