@@ -39,13 +39,15 @@ export type OpenedTelemetry = { readonly ok: true; readonly value: ServeTelemetr
 export async function openServeTelemetry(args: ServeTelemetryArgs, io: CliIO): Promise<OpenedTelemetry> {
   const otel = otelConfig(io.env);
   if (!otel.ok) return otel;
-  const stdout = args.auditLog === '-' ? pino.destination({ dest: 1, sync: false }) : undefined;
+  // Asynchronous: a line per request written with a system call of its own cost ~15% of a proxy's throughput;
+  // lines logged while a write is under way go out together in the next one, and pino flushes what is left at exit.
+  const stdout = pino.destination({ dest: 1, sync: false });
   const logger = createProxyLogger(io.env.LOG_LEVEL, stdout);
   let audit: AuditLog | undefined;
   if (args.auditLog !== undefined) {
     const opened = AuditLog.open(args.auditLog, {
       cwd: io.cwd,
-      ...(stdout === undefined ? {} : { stdout }),
+      ...(args.auditLog === '-' ? { stdout } : {}),
       onError: (err) => logger.error({ err, event: 'audit_write_failed' }, `writing the audit log failed: ${err.message}`),
     });
     if (!opened.ok) return opened;
@@ -82,6 +84,7 @@ export async function openServeTelemetry(args: ServeTelemetryArgs, io: CliIO): P
       async close() {
         await audit?.close();
         await handle?.shutdown();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       },
     },
   };
