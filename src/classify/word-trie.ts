@@ -33,14 +33,14 @@ export class WordTrie {
   /** Transitions: `next[node * width + class]`. */
   readonly next: Int32Array;
   readonly width: number;
-  /** Per node: LITERAL | PREFIX bits. */
+  /** Per node: LITERAL, PREFIX, LITERAL_START and PREFIX_START bits. */
   readonly flags: Uint8Array;
   /** Per node: the keyword word references (see keyword-scan.ts) of literals ending / prefixes reached here. */
   readonly literalRefs: readonly (readonly number[])[];
   readonly prefixRefs: readonly (readonly number[])[];
   /**
    * The same trie as an automaton over whole texts, for the fast pass of keyword-scan.ts: one more class,
-   * `width`, for ASCII characters that separate words, which lead back to the root — or, from a node where a
+   * `width`, for characters that separate words, which lead back to the root — or, from a node where a
    * literal that starts a keyword ends, to an end state of that node (one per such node, its row the root's).
    * States are stored premultiplied by `dfaWidth`, so a step is one addition and one read.
    */
@@ -104,6 +104,7 @@ export class WordTrie {
         (n.prefix.some(isStart) ? PREFIX_START : 0);
     });
     this.literalRefs = nodes.map((n) => (n.literal.length > 0 ? n.literal : NO_REFS));
+    this.prefixRefs = nodes.map((n) => (n.prefix.length > 0 ? n.prefix : NO_REFS));
 
     const count = nodes.length;
     const dw = this.width + 1;
@@ -127,7 +128,6 @@ export class WordTrie {
       this.dfa.copyWithin(end * dw, ROOT * dw, ROOT * dw + dw);
       this.dfaEvent[end * dw] = end + 1;
     });
-    this.prefixRefs = nodes.map((n) => (n.prefix.length > 0 ? n.prefix : NO_REFS));
   }
 
   /** The class of a non-ASCII word code unit (either half of a surrogate pair); its lowercase may be ASCII (K, the Kelvin sign). */
