@@ -198,24 +198,8 @@ export class KeywordSet {
       state = dfa[state + k]!;
       const event = dfaEvent[state]!;
       if (event === 0) continue;
-      const s = event - 1;
-      this.wordIndex++;
-      if (s < nodeCount) {
-        // A prefix: its refs count for this word, whose end the exact pass finds — unless none counts (their
-        // keywords hit already), and then the word needs nothing more than the automaton gives.
-        this.considerAll(trie.prefixRefs[s]!);
-        if (this.pendingCount === 0) continue;
-        this.resumeAt(s);
-        return i + 1;
-      }
-      // The word before the separator at i equals a literal that starts a keyword.
-      this.endWord(0, 0, trie.endedOn[s - nodeCount]!);
-      this.wordIndex++;
-      if (this.hitCount === this.size) return n;
-      if (this.activeCount > 0) {
-        this.resumeAt(ROOT);
-        return i + 1;
-      }
+      const to = this.onEvent(event - 1, i, n);
+      if (to >= 0) return to;
     }
     const s = state / dfaWidth;
     if (s < nodeCount && (trie.flags[s]! & LITERAL_START) !== 0) {
@@ -224,6 +208,29 @@ export class KeywordSet {
       this.wordIndex++;
     }
     return n;
+  }
+
+  /** An automaton event at `i`; returns where the exact pass takes over, or -1 for the fast pass to go on. */
+  private onEvent(s: number, i: number, n: number): number {
+    const trie = this.trie;
+    this.wordIndex++;
+    if (s < trie.nodeCount) {
+      // A prefix: its refs count for this word, whose end the exact pass finds — unless none counts (their
+      // keywords hit already), and then the word needs nothing more than the automaton gives.
+      this.considerAll(trie.prefixRefs[s]!);
+      if (this.pendingCount === 0) return -1;
+      this.resumeAt(s);
+      return i + 1;
+    }
+    // The word before the separator at i equals a literal that starts a keyword.
+    this.endWord(0, 0, trie.endedOn[s - trie.nodeCount]!);
+    this.wordIndex++;
+    if (this.hitCount === this.size) return n;
+    if (this.activeCount > 0) {
+      this.resumeAt(ROOT);
+      return i + 1;
+    }
+    return -1;
   }
 
   /** Where the exact pass starts from an automaton state: inside a word at that trie node, or between words. */
