@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Generates TypeScript types from schema/*.schema.json into src/policy/generated/.
-// `--check` fails (exit 1) when the checked-in files differ from what the schema generates.
+// Generates TypeScript types from schema/*.schema.json into src/policy/generated/, and the policy validators
+// (ajv standalone code, one function per kind) into schema/policy.validate.cjs, so that no process compiles
+// the schema at run time. `--check` fails (exit 1) when a checked-in file differs from what the schema generates.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,5 +44,32 @@ for (const [input, output] of schemas) {
     await writeFile(path, ts);
   }
 }
+
+// The options src/policy/schema-validate.ts documents; a change there is a change here.
+const policySchema = JSON.parse(await readFile(join(root, 'schema', 'policy.schema.json'), 'utf8'));
+const ajv = new Ajv2020({
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  discriminator: true,
+  verbose: true,
+  inlineRefs: false,
+  code: { source: true, optimize: false, esm: false },
+});
+ajv.addSchema(policySchema);
+const documents = Object.keys(policySchema.$defs).filter((name) => name.endsWith('Document'));
+const exports = Object.fromEntries(documents.map((name) => [name.slice(0, -'Document'.length), `${policySchema.$id}#/$defs/${name}`]));
+const validators = `/* Generated from schema/policy.schema.json by \`npm run gen:types\` (ajv standalone). Do not edit. */\n${standaloneCode(ajv, exports)}\n`;
+const validatorsPath = join(root, 'schema', 'policy.validate.cjs');
+if (check) {
+  const current = await readFile(validatorsPath, 'utf8').catch(() => '');
+  if (current !== validators) {
+    console.error('schema/policy.validate.cjs is out of date with schema/policy.schema.json: run npm run gen:types');
+    drift++;
+  }
+} else {
+  await writeFile(validatorsPath, validators);
+}
+
 if (drift) process.exit(1);
-if (check) console.log('generated types match schema/');
+if (check) console.log('generated types and validators match schema/');
