@@ -142,6 +142,19 @@ describe('deploy/systemd', () => {
     expect(directive(unit('switchyard.service'), 'ExecReload')).toContain('-HUP');
   });
 
+  it('runs node with the flags `npm start` uses, as the container image does', () => {
+    const pkg = JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const flags = pkg.scripts.start!.split(/\s+/).filter((a) => a.startsWith('--'));
+    expect(flags.length).toBeGreaterThan(0);
+    const options = directive(unit('switchyard.service'), 'Environment').replace(/^NODE_OPTIONS=/, '').split(/\s+/);
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8'))?.[1];
+    const image = JSON.parse(entrypoint ?? '[]') as string[];
+    for (const f of flags) {
+      expect(options, 'systemd NODE_OPTIONS').toContain(f);
+      expect(image.slice(0, image.indexOf('/app/bin/switchyard.js')), 'Dockerfile ENTRYPOINT').toContain(f);
+    }
+  });
+
   it('documents only variables serve knows in the environment file', () => {
     const names = unit('switchyard.env.example')
       .split('\n')
