@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicyFromSources } from '../../src/policy/index.js';
 import { compile, decide, budgetStateFromPercents } from '../../src/engine/index.js';
-import { checkInvariants } from '../../src/verify/invariants.js';
+import { checkInvariant, checkInvariants } from '../../src/verify/invariants.js';
 import { requestSpace } from '../../src/verify/space.js';
 import { BASE, PLANTED, PLANTED_MODEL } from './fixtures.js';
 
@@ -105,5 +105,16 @@ spec:
     expect(r.counterexample?.violation).toMatch(/must be denied/);
     // The smallest counterexample uses no budget at all.
     expect(Object.values(r.counterexample?.budgets ?? {}).every((v) => v === 0)).toBe(true);
+  });
+
+  it('proves every invariant in one pass with the results of proving each alone', () => {
+    // Violations in several corners and of two invariants, so counts and the chosen counterexamples all show.
+    const { policy, graph } = build(BASE + PLANTED.promptBoundary + PLANTED.oneTeam + PLANTED_MODEL);
+    const together = checkInvariants(policy, graph);
+    expect(together.filter((r) => !r.ok).length).toBe(2);
+    expect(together).toEqual([...policy.invariants.values()].map((entry) => checkInvariant(policy, graph, entry)));
+    // A single entry is the same pass with one checker: it decides only the points it covers.
+    const alone = checkInvariant(policy, graph, policy.invariants.get('cheap-is-small')!);
+    expect(alone.checked).toBe(requestSpace(policy).size);
   });
 });
