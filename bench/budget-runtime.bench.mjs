@@ -67,7 +67,7 @@ export default async function (h) {
       'One sample = one request: usage read → decide on it → reserve for the primary candidate → settlement call, timed singly',
       `(awaits included; the settlement's fdatasync runs in the background, off the answer). Files in \`${process.env.LEDGER_BENCH_DIR ?? 'os.tmpdir()'}\`.`,
       'The baseline is the ledger-free path: decide on no spend. "added" rows subtract the baseline\'s median and p99.',
-      '"ledger calls alone" makes the same three ledger calls directly (no runtime, no decide): the rest is the runtime layer\'s own cost.',
+      '"ledger calls alone" makes the same three ledger calls directly (usage read, reserve, settle; no runtime, no decide): the rest is the runtime layer\'s own cost.',
     ].join(' '),
   );
   const base = 'ledger-free: decide on no spend (baseline)';

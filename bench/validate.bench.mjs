@@ -94,7 +94,7 @@ export default async function (h) {
     const g = h.group(
       `validate: ${files.size} files, ${documents} documents, ${(bytes / 1024).toFixed(0)} KiB`,
       'Baseline: read the same files and parse them with plain `yaml` (parseAllDocuments + toJS), no positions, no validation, no linking. ' +
-        'The first-load row is one sample: a fresh process pays for compiling the schema validators and for the JIT warming up.',
+        'The first-load row is one sample: a fresh process pays for loading the generated validators (schema/policy.validate.cjs) and for the JIT warming up.',
     );
     g.add('baseline: read + yaml parse', await h.measure(async () => {
       for (const text of await readAll(dir)) for (const d of parseAllDocuments(text)) d.toJS();
@@ -104,7 +104,7 @@ export default async function (h) {
       last = await loadPolicy(dir, { env: {} });
     }, opts), { baseline: 'baseline: read + yaml parse', target: '< 1 s' });
     g.add('loadPolicyFromSources (same, no file I/O, no git)', await h.measure(() => loadPolicyFromSources(sources, { env: {} }), opts), { baseline: 'baseline: read + yaml parse' });
-    g.add('first loadPolicy in a process (+ schema compile)', h.summarize([coldNs]), { baseline: 'baseline: read + yaml parse' });
+    g.add('first loadPolicy in a process (cold: validators loaded, JIT cold)', h.summarize([coldNs]), { baseline: 'baseline: read + yaml parse' });
     g.add('checkPolicy (loadPolicy + static analysis: what validate runs)', await h.measure(() => checkPolicy(dir, { env: {} }), opts), { baseline: 'baseline: read + yaml parse', target: '< 1 s' });
     if (last) g.note += `\n\nStages of one warm loadPolicy: ${last.timings.map((t) => `${t.stage} ${t.ms.toFixed(1)} ms`).join(', ')}.`;
     if (last?.ok) {
