@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
 import { charge, T0 } from './ledger-conformance.js';
 
@@ -50,5 +51,30 @@ describe('sqlite WAL keeping', () => {
     await ledger.close();
     const results = await Promise.all(settling);
     expect(results.every((r) => r.ok)).toBe(true);
+  });
+
+  it('keeps every settlement through checkpoints taken every few milliseconds under writes', async () => {
+    const path = join(dir, 'busy.db');
+    const ledger = openSqliteLedger(path, { synchronous: 'normal', checkpointEveryMs: 2 });
+    const org = charge('org', 10 ** 12);
+    let settled = 0;
+    try {
+      const before = statSync(path).size;
+      for (let i = 0; i < 600; i++) {
+        await ledger.reserve(request(`c${i}`));
+        expect(await ledger.settle(`c${i}`, 7, T0)).toMatchObject({ ok: true });
+        settled += 7;
+        if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      expect(statSync(path).size).toBeGreaterThan(before);
+      expect(await ledger.usage([org])).toMatchObject([{ committedMicros: settled, reservedMicros: 0 }]);
+    } finally {
+      await ledger.close();
+    }
+    // What is in the file (database and whatever WAL is left) is whole and holds every settlement.
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.prepare("SELECT count(*) AS n FROM reservations WHERE state = 'settled' AND id LIKE 'c%'").get()).toEqual({ n: 600 });
+    db.close();
   });
 });
