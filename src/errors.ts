@@ -108,6 +108,7 @@ export const REQUEST_ERRORS = {
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', summary: 'every candidate provider answered 429' },
   upstream_unavailable: { status: 503, type: 'server_error', summary: 'no candidate could be tried: open circuits or missing provider credentials' },
   overloaded: { status: 503, type: 'server_error', summary: 'the proxy has as many requests in flight as its limit allows; retry after `retry-after`' },
+  ledger_unavailable: { status: 503, type: 'server_error', summary: 'the budget ledger cannot be reached and the proxy runs with `--ledger-failure closed`: a request an enforced budget or a rate limit would charge is refused; retry after `retry-after`' },
   admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'the admin key is missing or wrong, or admin endpoints are disabled' },
   internal_error: { status: 500, type: 'server_error', summary: 'the proxy failed unexpectedly; the log has the details' },
 } as const satisfies Record<string, RequestErrorSpec>;

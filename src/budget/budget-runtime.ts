@@ -24,6 +24,12 @@ export interface BudgetRuntimeOptions {
   readonly reservationTtlMs?: number;
   /** Interval of the expiry sweep; 0 turns it off. Default 60 s. */
   readonly expireEveryMs?: number;
+  /**
+   * When the ledger or the rate limiter fails: `open` (default) forwards without a reservation or a take and
+   * logs the error; `closed` refuses, with `ledger_unavailable`, a request that an enforced budget or a rate
+   * limit would charge, so no hard budget can be overrun while spend cannot be recorded.
+   */
+  readonly onLedgerFailure?: 'open' | 'closed';
   readonly log?: ThresholdLog;
   /** Called once per threshold crossing (also logged). */
   readonly onThreshold?: (event: ThresholdEvent) => void;
@@ -43,6 +49,8 @@ export class BudgetRuntime {
   readonly limiter: RateLimiter | undefined;
   readonly clock: () => number;
   readonly reservationTtlMs: number;
+  /** `onLedgerFailure: 'closed'`. */
+  readonly failClosed: boolean;
   readonly log: ThresholdLog;
   readonly thresholds: ThresholdWatch;
   private readonly pending = new Set<Promise<void>>();
@@ -55,6 +63,7 @@ export class BudgetRuntime {
     this.limiter = options.limiter;
     this.clock = options.clock ?? Date.now;
     this.reservationTtlMs = options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    this.failClosed = options.onLedgerFailure === 'closed';
     this.log = options.log ?? SILENT;
     this.thresholds = new ThresholdWatch(this.ledger, this.log, options.onThreshold);
     const every = options.expireEveryMs ?? 60_000;

@@ -14,7 +14,7 @@ import { settledTokens, type Finished } from './settle-cost.js';
 import { secondsToWindowEnd } from './window.js';
 
 export interface Refusal {
-  readonly code: 'budget_exhausted' | 'rate_limited';
+  readonly code: 'budget_exhausted' | 'rate_limited' | 'ledger_unavailable';
   /** One line, lowercase, names in backticks. */
   readonly message: string;
   /** `Budget/name` or `Team/name`. */
@@ -134,6 +134,11 @@ export class RequestBudget {
     try {
       result = await this.rt.ledger.reserve({ id, charges: charged, amountMicros: amount, ttlMs: this.rt.reservationTtlMs, now: this.rt.clock() });
     } catch (err) {
+      const enforced = charges.find((b) => b.enforce);
+      if (this.rt.failClosed && enforced !== undefined) {
+        this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; refusing the request (--ledger-failure closed)');
+        return { ok: false, refusal: unavailable(enforced.rule, `budget \`${enforced.name}\``) };
+      }
       this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; forwarding without a reservation');
       return ADMITTED;
     }
@@ -218,6 +223,10 @@ export class RequestBudget {
         if (!r.ok) return limited(rule, `${who} is over its rate limit of ${limits.tpm} tokens per minute (this request counts ${cost})`, r.retryAfterMs);
       }
     } catch (err) {
+      if (this.rt.failClosed) {
+        this.rt.log.error({ err, requestId: this.requestId }, 'cannot check a rate limit; refusing the request (--ledger-failure closed)');
+        return unavailable(rule, who);
+      }
       this.rt.log.error({ err, requestId: this.requestId }, 'cannot check a rate limit; admitting the request');
     }
     return null;
@@ -230,6 +239,10 @@ export class RequestBudget {
       this.rt.log.error({ err, requestId: this.requestId }, what);
     }
   }
+}
+
+function unavailable(rule: string, who: string): Refusal {
+  return { code: 'ledger_unavailable', message: `the ledger that keeps ${who} cannot be reached; not forwarding while spend cannot be recorded`, rule, retryAfterSec: 1 };
 }
 
 function limited(rule: string, message: string, retryAfterMs: number): Refusal {

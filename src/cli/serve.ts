@@ -20,8 +20,8 @@ import { parseCommandArgs } from './args.js';
 
 export const DEFAULT_LEDGER = 'sqlite:./switchyard.db';
 
-const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--audit-log FILE|-]
-                        [--metrics open|admin|off] [--max-in-flight N] [--no-watch]
+const HELP = `Usage: switchyard serve [dir] [--host HOST] [--port N] [--ledger URL] [--ledger-failure open|closed]
+                        [--audit-log FILE|-] [--metrics open|admin|off] [--max-in-flight N] [--no-watch]
 
 Runs the proxy on the policy in dir (default: policies): OpenAI-compatible POST /v1/chat/completions,
 Anthropic-compatible POST /v1/messages (streaming and not), GET /v1/models, GET /healthz, GET /readyz, and
@@ -37,6 +37,10 @@ Options:
   --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)
   --ledger URL  spend ledger and rate limits: sqlite:<path>, sqlite::memory: or redis://host:port
                 (default: $SWITCHYARD_LEDGER, else ${DEFAULT_LEDGER}, a file in the working directory)
+  --ledger-failure open|closed
+                when the ledger cannot be reached while serving: open forwards without recording and logs
+                the error; closed refuses what an enforced budget or a rate limit would charge, with 503
+                \`ledger_unavailable\` (default: $SWITCHYARD_LEDGER_FAILURE, else open)
   --audit-log FILE|-
                 one JSON line per API request (no keys; no prompt or completion content unless the
                 Organization sets logging.content), valid --traffic input for dry-run and diff; \`-\` is
@@ -69,6 +73,7 @@ interface Args {
   readonly port: number;
   readonly watch: boolean;
   readonly ledger: string;
+  readonly ledgerFailure: 'open' | 'closed';
   readonly auditLog: string | undefined;
   readonly metrics: MetricsMode;
   readonly maxInFlight: number;
@@ -81,6 +86,7 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
       host: { type: 'string' },
       port: { type: 'string' },
       ledger: { type: 'string' },
+      'ledger-failure': { type: 'string' },
       'audit-log': { type: 'string' },
       metrics: { type: 'string' },
       'max-in-flight': { type: 'string' },
@@ -95,6 +101,8 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`the port must be an integer from 0 to 65535, got \`${portText}\``);
   const host = parsed.values.host ?? env.HOST ?? '127.0.0.1';
   const ledger = parsed.values.ledger ?? env.SWITCHYARD_LEDGER ?? DEFAULT_LEDGER;
+  const ledgerFailure = parsed.values['ledger-failure'] ?? env.SWITCHYARD_LEDGER_FAILURE ?? 'open';
+  if (ledgerFailure !== 'open' && ledgerFailure !== 'closed') throw new UsageError(`\`--ledger-failure\` must be \`open\` or \`closed\`, got \`${ledgerFailure}\``);
   const auditLog = parsed.values['audit-log'] ?? (env.SWITCHYARD_AUDIT_LOG === '' ? undefined : env.SWITCHYARD_AUDIT_LOG);
   if (auditLog === '') throw new UsageError('`--audit-log` needs a file, or `-` for standard output');
   const metrics = parsed.values.metrics ?? env.SWITCHYARD_METRICS ?? 'open';
@@ -104,7 +112,7 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
     throw new UsageError(`\`--max-in-flight\` must be a whole number (0 for no limit), got \`${inFlightText}\``);
   }
   const maxInFlight = Number(inFlightText) === 0 ? Number.POSITIVE_INFINITY : Number(inFlightText);
-  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger, auditLog, metrics: metrics as MetricsMode, maxInFlight };
+  return { dir: parsed.positionals[0] ?? 'policies', host, port, watch: parsed.values['no-watch'] !== true, ledger, ledgerFailure, auditLog, metrics: metrics as MetricsMode, maxInFlight };
 }
 
 export interface RunningProxy {
@@ -156,7 +164,7 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     return EXIT.failure;
   }
   const store = opened.store;
-  const budgets = await openBudgets(args.ledger, io, logger);
+  const budgets = await openBudgets(args.ledger, args.ledgerFailure, io, logger);
   if (!budgets.ok) {
     await store.close();
     await tel.close();
@@ -195,7 +203,7 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     `  openai     POST ${url}/v1/chat/completions`,
     `  anthropic  POST ${url}/v1/messages`,
     `  admin      ${admin.hash === undefined ? 'disabled (set SWITCHYARD_ADMIN_KEY_SHA256)' : `${url}/admin/policy, ${url}/admin/decide, ${url}/admin/spend`}`,
-    `ledger ${ledgerTarget.value.kind === 'sqlite' ? `sqlite:${ledgerTarget.value.path}` : redact(args.ledger)} (budgets and rate limits)`,
+    `ledger ${ledgerTarget.value.kind === 'sqlite' ? `sqlite:${ledgerTarget.value.path}` : redact(args.ledger)} (budgets and rate limits${args.ledgerFailure === 'closed' ? '; requests they would charge are refused while it cannot be reached' : ''})`,
     missing.length === 0
       ? 'every provider has its credential'
       : `providers without credentials (their candidates are skipped): ${missing.map((m) => `${m.provider} (\`${m.env}\`)`).join(', ')}`,
@@ -218,6 +226,7 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
 /** The ledger and the rate limiter behind one URL, as the budget runtime the server uses. */
 async function openBudgets(
   url: string,
+  onLedgerFailure: 'open' | 'closed',
   io: CliIO,
   logger: ReturnType<typeof createProxyLogger>,
 ): Promise<{ ok: true; value: BudgetRuntime } | { ok: false; error: string }> {
@@ -228,7 +237,7 @@ async function openBudgets(
     await ledger.value.close();
     return limiter;
   }
-  return { ok: true, value: new BudgetRuntime({ ledger: ledger.value, limiter: limiter.value, log: logger }) };
+  return { ok: true, value: new BudgetRuntime({ ledger: ledger.value, limiter: limiter.value, log: logger, onLedgerFailure }) };
 }
 
 export const serveCommand: Command = {

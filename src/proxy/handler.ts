@@ -79,7 +79,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   if (core.budgetRuntime !== undefined) budget = core.budgetRuntime.begin(snapshot.policy, auth.key.team, auth.key.keyId, requestId);
   if (budget !== null && budget.hasTeamLimits) {
     const limited = await budget.takeTeamLimits(request.promptTokens, request.maxTokens);
-    if (limited !== null) return refuse(refusalError(limited), 'denied');
+    if (limited !== null) return refuse(refusalError(limited), limited.code === 'ledger_unavailable' ? 'failed' : 'denied');
   }
   const spent = budget !== null && budget.hasBudgets ? await budget.state() : core.budgets;
   let ctx = buildContext(snapshot.policy, auth.key, request, req.headers, requestId);

@@ -153,6 +153,27 @@ describe('a request budget', () => {
     ]);
   });
 
+  it('refuses, with `closed`, what an enforced budget would charge while the ledger fails', async () => {
+    const gone = openSqliteLedger(':memory:');
+    await gone.close();
+    const logged: Logged[] = [];
+    const rt = new BudgetRuntime({
+      ledger: gone,
+      clock: () => T,
+      expireEveryMs: 0,
+      onLedgerFailure: 'closed',
+      log: { warn: (_o, msg) => logged.push({ level: 'warn', msg }), error: (_o, msg) => logged.push({ level: 'error', msg }) },
+    });
+    opened.push(rt);
+    const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
+    // `small` is charged by `web-day` (enforced) and `watch` (monitor): the enforced one refuses.
+    expect(await rb.admit(small, 10, 10)).toEqual({
+      ok: false,
+      refusal: { code: 'ledger_unavailable', rule: 'Budget/web-day', retryAfterSec: 1, message: 'the ledger that keeps budget `web-day` cannot be reached; not forwarding while spend cannot be recorded' },
+    });
+    expect(logged.map((l) => `${l.level}: ${l.msg}`)).toEqual(['error: cannot reserve budget; refusing the request (--ledger-failure closed)']);
+  });
+
   it('releases, from a timer, reservations a stopped process left once their TTL has passed', async () => {
     const ledger = openSqliteLedger(':memory:');
     const crashed = new BudgetRuntime({ ledger, clock: () => T, expireEveryMs: 0, reservationTtlMs: 60_000 });
