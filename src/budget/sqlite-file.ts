@@ -1,9 +1,16 @@
 // One connection per ledger file per process, shared by the ledger and the rate limiter, with group commit:
-// the writes of one event-loop turn share one IMMEDIATE transaction, each in its own savepoint, committed once
-// the turn's I/O callbacks have run (setImmediate). A commit costs the same for one write as for thirty, and
-// under load a turn carries many. The write lock is held from the first write to the commit, so no other
-// process interleaves with a check-then-update; and since every writer of this process goes through this one
-// connection, none of them can wait on a lock its own event loop holds.
+// the writes of one event-loop turn share one IMMEDIATE transaction, committed once the turn's I/O callbacks
+// have run (setImmediate). A commit costs the same for one write as for thirty, and under load a turn carries
+// many. The write lock is held from the first write to the commit, so no other process interleaves with a
+// check-then-update; and since every writer of this process goes through this one connection, none of them can
+// wait on a lock its own event loop holds.
+//
+// Write-back mirrors: the ledger and the rate limiter keep the rows they use (bucket totals, token buckets) in
+// memory and write each changed row once, just before the turn's COMMIT (`beforeCommit`), instead of once per
+// request. A mirror is only as good as the database it mirrors, so `invalidate` listeners drop it whenever that
+// may have changed under it: when another connection committed since this one last looked (`PRAGMA
+// data_version`, read once the turn holds the write lock, and before a read outside a turn), and when a turn
+// is rolled back.
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
 import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
@@ -16,8 +23,23 @@ export interface SqliteFileOptions extends PragmaOptions {
 
 export interface SqliteFile {
   readonly db: Database.Database;
-  /** Runs `write` in the turn's group transaction, opening it if needed; a throw undoes only its own statements. */
-  inBatch<A extends unknown[], R>(write: Database.Transaction<(...args: A) => R>, ...args: A): { readonly result: R; readonly done: Promise<void> };
+  /**
+   * Runs `write` in the turn's group transaction, opening it if needed. Pass a `db.transaction` for a write of
+   * several statements, so a throw undoes only its own (a savepoint); a single statement needs none.
+   */
+  inBatch<A extends unknown[], R>(write: (...args: A) => R, ...args: A): { readonly result: R; readonly done: Promise<void> };
+  /** True while this process holds the write lock in a turn's transaction (mirrors are current then). */
+  inTurn(): boolean;
+  /**
+   * Outside a turn, checks whether another connection committed since this one last looked, and if so
+   * invalidates the mirrors (a read from a mirror calls this first). Inside a turn this was checked at its start.
+   */
+  refresh(): void;
+  /**
+   * `flush` runs inside every turn's transaction just before its COMMIT; `invalidate` whenever the mirrors may be
+   * stale. For the life of the connection: a mirror is one per file, shared by everything opened on it.
+   */
+  mirror(hooks: MirrorHooks): void;
   /** Resolves once every write made so far is committed (rejects if that commit failed). */
   committed(): Promise<void>;
   /** Commits the open group transaction now (before reads that must not wait, and on close). */
@@ -26,6 +48,13 @@ export interface SqliteFile {
   flush(): Promise<void>;
   /** Drops this opener's hold; the last one commits, stops the WAL keeper and closes the connection. */
   release(): Promise<void>;
+}
+
+export interface MirrorHooks {
+  /** Writes the rows changed in this turn; a throw rolls the whole turn back. */
+  readonly flush: () => void;
+  /** Drops everything mirrored: the next use reloads from the database. */
+  readonly invalidate: () => void;
 }
 
 interface Batch {
@@ -74,23 +103,45 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): S
 
 function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promise<void>): SqliteFile {
   let batch: Batch | undefined;
+  const mirrors: MirrorHooks[] = [];
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let seenVersion = dataVersion.get();
+  const invalidate = (): void => {
+    for (const m of mirrors) m.invalidate();
+  };
+  /** Another connection committed since we last looked: what the mirrors hold may be stale. */
+  const checkVersion = (): void => {
+    const version = dataVersion.get();
+    if (version === seenVersion) return;
+    seenVersion = version;
+    invalidate();
+  };
 
   const commitNow = (): void => {
     const b = batch;
     if (b === undefined) return;
     batch = undefined;
     try {
+      for (const m of mirrors) m.flush();
       db.exec('COMMIT');
       b.resolve();
     } catch (err) {
-      // Nothing of the turn was kept: its settles reject (their callers log it), as a failing commit of their own would.
+      // Nothing of the turn was kept: its settles reject (their callers log it), as a failing commit of their own
+      // would; the mirrors hold the turn's changes, so they go too.
       if (db.inTransaction) db.exec('ROLLBACK');
+      invalidate();
       b.reject(err);
     }
   };
 
   const begin = (): Batch => {
     db.exec('BEGIN IMMEDIATE');
+    try {
+      checkVersion();
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -110,6 +161,13 @@ function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promi
       batch ??= begin();
       const done = batch.done;
       return { result: write(...args), done };
+    },
+    inTurn: () => batch !== undefined,
+    refresh() {
+      if (batch === undefined) checkVersion();
+    },
+    mirror(hooks) {
+      mirrors.push(hooks);
     },
     committed: () => (batch === undefined ? Promise.resolve() : batch.done),
     commitNow,

@@ -1,6 +1,8 @@
 // The embedded ledger: one SQLite file (WAL), shared safely by every process on the host that opens it.
 // Every write runs in the group transaction of its event-loop turn (sqlite-file.ts): the check and the update
 // of a reservation cannot interleave with another process's, and one commit serves every request of a turn.
+// Bucket totals live in the file's write-back mirror: a request's reserve is one INSERT of its reservation and
+// its settle one UPDATE of it, and each bucket the turn changed is written once, just before the commit.
 // `reserve` answers at once; `settle` resolves after the commit (and the disk flush), `committed()` once
 // everything written so far is committed.
 import type Database from 'better-sqlite3';
@@ -54,6 +56,25 @@ interface BucketRow extends UsageRow {
   readonly limit_micros: number;
 }
 
+/**
+ * A bucket's row as this process holds it in its write-back mirror: the current figures while the mirror is valid
+ * (sqlite-file.ts), written back once per turn when `dirty`.
+ */
+interface Mirrored extends BucketRow {
+  readonly id: number;
+  limit_micros: number;
+  committed: number;
+  reserved: number;
+  touched: number;
+  dirty: boolean;
+}
+
+/** An open reservation of this process, with the mirrored buckets it holds its amount in. */
+interface Held {
+  readonly amount: number;
+  readonly buckets: readonly Mirrored[];
+}
+
 /** Integer micro-dollars, never negative: anything else is a caller's bug, not a request's fault. */
 export function assertMicros(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer of micro-dollars, got ${value}`);
@@ -86,11 +107,6 @@ const usageRow = (row: UsageRow): BucketUsage => ({
 
 const chargedRow = (row: BucketRow): BucketUsage & { readonly limitMicros: number } => ({ ...usageRow(row), limitMicros: row.limit_micros });
 
-/** Thrown inside a reserve transaction to roll back the buckets already counted; caught right outside it. */
-class Refused {
-  constructor(readonly result: ReserveResult) {}
-}
-
 /** Opens (creating if needed) the ledger at `path` (`:memory:` for a private in-memory one) and expires stale reservations. */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
   const file = openSqliteFile(path, options);
@@ -102,33 +118,60 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   }
 }
 
-function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Ledger {
+/** What every ledger opened on one file in this process shares: its statements and its one mirror. */
+interface Core {
+  reserveInTurn(request: ReserveRequest): ReserveResult;
+  finishInTurn(id: string, actual: number | null, now: number): SettleResult;
+  expireInTurn(now: number, retainFinishedMs: number, retainWindowsMs: number): number;
+  usage(keys: readonly BucketKey[]): BucketUsage[];
+  listCurrent(now: number): BucketUsage[];
+  markThreshold(key: BucketKey, atPercent: number): boolean;
+}
+
+const cores = new WeakMap<SqliteFile, Core>();
+
+function coreOf(file: SqliteFile): Core {
+  let core = cores.get(file);
+  if (core === undefined) {
+    core = createCore(file);
+    cores.set(file, core);
+  }
+  return core;
+}
+
+function createCore(file: SqliteFile): Core {
   const db = file.db;
-  const retainFinishedMs = options.retainFinishedMs ?? DAY;
-  // A remembered reservation (late settle) must still find its buckets: every bucket it names was touched when
-  // it last changed state, and buckets outlive that by retainWindowsMs ≥ retainFinishedMs.
-  const retainWindowsMs = Math.max(options.retainWindowsMs ?? 62 * DAY, retainFinishedMs);
 
   const st = {
     reservation: db.prepare<[string], { amount: number; state: State; bucket_ids: string }>(
       'SELECT amount, state, bucket_ids FROM reservations WHERE id = ?',
     ),
-    bucketReserve: db.prepare<[string, string, string, number, number, number, number, number], { committed: number; reserved: number; id: number }>(
-      `INSERT INTO buckets (budget, bucket, win, window_start, window_end, limit_micros, reserved, touched) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (budget, bucket, win, window_start) DO UPDATE SET reserved = reserved + excluded.reserved,
-         limit_micros = excluded.limit_micros, touched = max(touched, excluded.touched)
-       RETURNING id, committed, reserved`,
+    bucketByKey: db.prepare<[string, string, string, number], { id: number; limit_micros: number; committed: number; reserved: number; touched: number }>(
+      'SELECT id, limit_micros, committed, reserved, touched FROM buckets WHERE budget = ? AND bucket = ? AND win = ? AND window_start = ?',
     ),
+    bucketById: db.prepare<[number], Omit<Mirrored, 'dirty'>>(
+      'SELECT id, budget, bucket, win, window_start, limit_micros, committed, reserved, touched FROM buckets WHERE id = ?',
+    ),
+    bucketInsert: db.prepare<[string, string, string, number, number, number, number]>(
+      'INSERT INTO buckets (budget, bucket, win, window_start, window_end, limit_micros, touched) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    bucketWrite: db.prepare<[number, number, number, number, number]>(
+      'UPDATE buckets SET limit_micros = ?, committed = ?, reserved = ?, touched = ? WHERE id = ?',
+    ),
+    // A reservation id already present (open or remembered) inserts nothing: `changes` 0 is the duplicate check.
     reservationInsert: db.prepare<[string, number, number, number, string]>(
-      "INSERT INTO reservations (id, amount, created, expires, state, bucket_ids) VALUES (?, ?, ?, ?, 'open', ?)",
+      "INSERT INTO reservations (id, amount, created, expires, state, bucket_ids) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (id) DO NOTHING",
+    ),
+    finishHeld: db.prepare<[string, number | null, number, string]>(
+      "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open'",
     ),
     finishOpen: db.prepare<[string, number | null, number, string], { amount: number; bucket_ids: string }>(
       "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open' RETURNING amount, bucket_ids",
     ),
     finish: db.prepare<[string, number | null, number, string]>('UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ?'),
-    charge: db.prepare<[number, number, number, number], BucketRow>(
+    charge: db.prepare<[number, number, number, number], BucketRow & { id: number; touched: number }>(
       `UPDATE buckets SET committed = committed + ?, reserved = reserved - ?, touched = max(touched, ?) WHERE id = ?
-       RETURNING budget, bucket, win, window_start, limit_micros, committed, reserved`,
+       RETURNING id, budget, bucket, win, window_start, limit_micros, committed, reserved, touched`,
     ),
     usage: db.prepare<[string, string, string, number], { committed: number; reserved: number }>(
       'SELECT committed, reserved FROM buckets WHERE budget = ? AND bucket = ? AND win = ? AND window_start = ?',
@@ -148,9 +191,94 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     ),
   };
 
-  /** Moves a reservation's amounts on each of its buckets; rows in charge order. */
-  function charge(bucketIds: string, committed: number, released: number, now: number): BucketRow[] {
-    const rows: BucketRow[] = [];
+  // The write-back mirror (see sqlite-file.ts). A request's reserve is then one INSERT and its settle one UPDATE
+  // of its reservation row; the buckets' totals move in memory and each changed bucket is written once per turn,
+  // however many requests of the turn it carried.
+  // INVARIANT: while valid, a mirrored bucket's figures are its row's as this turn's transaction sees them (after
+  // the turn's write-back); every `held` reservation is open in the database and holds its amount in its buckets.
+  const byKey = new Map<string, Mirrored>();
+  const byId = new Map<number, Mirrored>();
+  const held = new Map<string, Held>();
+  let dirty: Mirrored[] = [];
+  const keyOf = (k: BucketKey): string => `${k.window}\0${k.windowStart}\0${k.budget}\0${k.bucket}`;
+
+  const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
+    const m: Mirrored = { ...row, dirty: false };
+    byKey.set(keyOf({ budget: m.budget, bucket: m.bucket, window: m.win, windowStart: m.window_start }), m);
+    byId.set(m.id, m);
+    return m;
+  };
+  const touch = (m: Mirrored, now: number): void => {
+    if (now > m.touched) m.touched = now;
+    if (!m.dirty) {
+      m.dirty = true;
+      dirty.push(m);
+    }
+  };
+  /** Writes the changed buckets into the open transaction; the flags clear only once every write went through. */
+  const writeBack = (): void => {
+    for (const m of dirty) st.bucketWrite.run(m.limit_micros, m.committed, m.reserved, m.touched, m.id);
+  };
+  const written = (): void => {
+    for (const m of dirty) m.dirty = false;
+    dirty = [];
+  };
+  const forget = (): void => {
+    byKey.clear();
+    byId.clear();
+    held.clear();
+    dirty = [];
+  };
+  file.mirror({
+    flush() {
+      writeBack();
+      written();
+    },
+    invalidate: forget,
+  });
+
+  /** The charge's bucket from the mirror, else read (or created empty) in the turn's transaction. */
+  const bucketFor = (c: BucketCharge, now: number): Mirrored => {
+    const mirrored = byKey.get(keyOf(c));
+    if (mirrored !== undefined) return mirrored;
+    const base = { budget: c.budget, bucket: c.bucket, win: c.window, window_start: c.windowStart };
+    const row = st.bucketByKey.get(c.budget, c.bucket, c.window, c.windowStart);
+    if (row !== undefined) return remember({ ...base, ...row });
+    const id = Number(st.bucketInsert.run(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, now).lastInsertRowid);
+    return remember({ ...base, id, limit_micros: c.limitMicros, committed: 0, reserved: 0, touched: now });
+  };
+
+  /** Runs in the turn's transaction: every statement is a single one, so a throw leaves nothing half-done. */
+  const reserveInTurn = (request: ReserveRequest): ReserveResult => {
+    if (held.has(request.id)) return { ok: false, reason: 'duplicate' };
+    const charges = distinctCharges(request.charges);
+    const amount = request.amountMicros;
+    const buckets = charges.map((c) => bucketFor(c, request.now));
+    for (let i = 0; i < charges.length; i++) {
+      const c = charges[i]!;
+      const m = buckets[i]!;
+      // INVARIANT: committed + reserved ≤ limit for enforced buckets.
+      if (c.enforce && m.committed + m.reserved + amount > c.limitMicros) {
+        if (st.reservation.get(request.id)) return { ok: false, reason: 'duplicate' };
+        const bucket = { budget: c.budget, bucket: c.bucket, window: c.window, windowStart: c.windowStart };
+        return { ok: false, reason: 'insufficient', bucket, committedMicros: m.committed, reservedMicros: m.reserved, limitMicros: c.limitMicros };
+      }
+    }
+    const ids = buckets.map((m) => m.id).join(',');
+    if (st.reservationInsert.run(request.id, amount, request.now, request.now + request.ttlMs, ids).changes === 0) return { ok: false, reason: 'duplicate' };
+    for (let i = 0; i < charges.length; i++) {
+      const m = buckets[i]!;
+      m.reserved += amount;
+      m.limit_micros = charges[i]!.limitMicros;
+      touch(m, request.now);
+    }
+    held.set(request.id, { amount, buckets });
+    return { ok: true };
+  };
+
+  /** Moves a reservation's amounts on each of its buckets in SQL; rows in charge order. */
+  function charge(bucketIds: string, committed: number, released: number, now: number): (BucketRow & { id: number; touched: number })[] {
+    const rows: (BucketRow & { id: number; touched: number })[] = [];
     // One point update per bucket: an `IN (…)` list over rowids costs SQLite a hundred times more here.
     for (const id of bucketIds === '' ? [] : bucketIds.split(',')) {
       const row = st.charge.get(committed, released, now, Number(id));
@@ -159,40 +287,65 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     return rows;
   }
 
-  const reserveTx = db.transaction((request: ReserveRequest): ReserveResult => {
-    if (st.reservation.get(request.id)) return { ok: false, reason: 'duplicate' };
-    const ids: number[] = [];
-    for (const c of distinctCharges(request.charges)) {
-      const end = windowEnd(c.window, c.windowStart);
-      const row = st.bucketReserve.get(c.budget, c.bucket, c.window, c.windowStart, end, c.limitMicros, request.amountMicros, request.now);
-      if (!row) throw new Error('bucket upsert returned no row');
-      // INVARIANT: committed + reserved ≤ limit for enforced buckets; the counted amount is rolled back if not.
-      if (c.enforce && row.committed + row.reserved > c.limitMicros) {
-        const bucket = { budget: c.budget, bucket: c.bucket, window: c.window, windowStart: c.windowStart };
-        const before = row.reserved - request.amountMicros;
-        throw new Refused({ ok: false, reason: 'insufficient', bucket, committedMicros: row.committed, reservedMicros: before, limitMicros: c.limitMicros });
-      }
-      ids.push(row.id);
-    }
-    st.reservationInsert.run(request.id, request.amountMicros, request.now, request.now + request.ttlMs, ids.join(','));
-    return { ok: true };
-  });
-
   // INVARIANT: a reservation leaves `open` once; `expired` may still be settled once (late, real spend) but not released.
+  // The path of a reservation this process does not hold (reserved by another process or before a restart, or
+  // already finished): in SQL, in a savepoint, after writing back the mirror so SQL sees its figures.
   const finishTx = db.transaction((id: string, actual: number | null, now: number): SettleResult => {
+    writeBack();
     const settling = actual !== null;
     const next = settling ? 'settled' : 'released';
-    // The common case in one statement: an open reservation, which still holds its amount in its buckets.
     const open = st.finishOpen.get(next, actual, now, id);
-    if (open) return { ok: true, buckets: charge(open.bucket_ids, actual ?? 0, open.amount, now).map(chargedRow) };
-    const r = st.reservation.get(id);
-    if (!r) return { ok: false, reason: 'unknown' };
-    if (r.state !== 'expired' || !settling) return { ok: false, reason: 'already-settled' };
-    st.finish.run(next, actual, now, id);
-    return { ok: true, buckets: charge(r.bucket_ids, actual, 0, now).map(chargedRow) };
+    let rows: (BucketRow & { id: number; touched: number })[];
+    if (open) rows = charge(open.bucket_ids, actual ?? 0, open.amount, now);
+    else {
+      const r = st.reservation.get(id);
+      if (!r) return { ok: false, reason: 'unknown' };
+      if (r.state !== 'expired' || !settling) return { ok: false, reason: 'already-settled' };
+      st.finish.run(next, actual, now, id);
+      rows = charge(r.bucket_ids, actual, 0, now);
+    }
+    return { ok: true, buckets: rows.map(chargedRow) };
   });
+  const finishUnheld = (id: string, actual: number | null, now: number): SettleResult => {
+    // The savepoint's statements are undone on a throw, and the mirror is untouched until it returns.
+    const result = finishTx(id, actual, now);
+    written();
+    if (result.ok) {
+      for (const row of result.buckets) {
+        const m = byKey.get(keyOf(row));
+        if (m === undefined) continue;
+        m.committed = row.committedMicros;
+        m.reserved = row.reservedMicros;
+        if (now > m.touched) m.touched = now;
+      }
+    }
+    return result;
+  };
 
-  const expireTx = db.transaction((now: number): number => {
+  /** Runs in the turn's transaction. A held reservation is one UPDATE of its row; its buckets move in memory. */
+  const finishInTurn = (id: string, actual: number | null, now: number): SettleResult => {
+    const h = held.get(id);
+    if (h === undefined) return finishUnheld(id, actual, now);
+    if (st.finishHeld.run(actual !== null ? 'settled' : 'released', actual, now, id).changes !== 1) {
+      // Not open after all (INVARIANT broken from outside, e.g. the file edited by hand): trust the database.
+      forget();
+      return finishUnheld(id, actual, now);
+    }
+    held.delete(id);
+    const spent = actual ?? 0;
+    return {
+      ok: true,
+      buckets: h.buckets.map((m) => {
+        m.committed += spent;
+        m.reserved -= h.amount;
+        touch(m, now);
+        return chargedRow(m);
+      }),
+    };
+  };
+
+  const expireTx = db.transaction((now: number, retainFinishedMs: number, retainWindowsMs: number): number => {
+    writeBack();
     const due = st.expiring.all(now);
     for (const r of due) {
       st.finish.run('expired', null, now, r.id);
@@ -203,6 +356,12 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     st.pruneThresholds.run(now - retainWindowsMs);
     return due.length;
   });
+  /** Expiry moves buckets in SQL and prunes rows: the mirror starts over from the database (and stays small). */
+  const expireInTurn = (now: number, retainFinishedMs: number, retainWindowsMs: number): number => {
+    const n = expireTx(now, retainFinishedMs, retainWindowsMs);
+    forget();
+    return n;
+  };
 
   // The usage read is one SELECT (a UNION ALL of point lookups, one per key): a single statement reads one
   // snapshot, so it needs no BEGIN/COMMIT round of its own — the request path then runs two transactions
@@ -240,20 +399,63 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     return out;
   };
 
+  /** Mirrored buckets answer from memory (the turn's figures); the others in one read. */
+  const usageOf = (keys: readonly BucketKey[]): BucketUsage[] => {
+    file.refresh();
+    const out: BucketUsage[] = [];
+    let missing: BucketKey[] | undefined;
+    for (const k of keys) {
+      const m = byKey.get(keyOf(k));
+      if (m === undefined) (missing ??= []).push(k);
+      out.push({ budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart, committedMicros: m?.committed ?? 0, reservedMicros: m?.reserved ?? 0 });
+    }
+    if (missing === undefined) return out;
+    const read = readUsage(missing);
+    let j = 0;
+    for (let i = 0; i < keys.length; i++) if (!byKey.has(keyOf(keys[i]!))) out[i] = read[j++]!;
+    return out;
+  };
+
+  return {
+    reserveInTurn,
+    finishInTurn,
+    expireInTurn,
+    usage: usageOf,
+    listCurrent(now) {
+      // Inside a turn, SQL must see the figures the mirror holds for it.
+      if (file.inTurn()) {
+        writeBack();
+        written();
+      }
+      return st.current.all(now, now).map(usageRow);
+    },
+    markThreshold(key, atPercent) {
+      const end = windowEnd(key.window, key.windowStart);
+      return st.mark.run(key.budget, key.bucket, key.window, key.windowStart, end, atPercent).changes === 1;
+    },
+  };
+}
+
+function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Ledger {
+  const core = coreOf(file);
+  const retainFinishedMs = options.retainFinishedMs ?? DAY;
+  // A remembered reservation (late settle) must still find its buckets: every bucket it names was touched when
+  // it last changed state, and buckets outlive that by retainWindowsMs ≥ retainFinishedMs.
+  const retainWindowsMs = Math.max(options.retainWindowsMs ?? 62 * DAY, retainFinishedMs);
   // Reservations of a process that died (this one's predecessor, or a sibling) are released once their TTL passed.
-  file.inBatch(expireTx, (options.clock ?? Date.now)());
+  file.inBatch(core.expireInTurn, (options.clock ?? Date.now)(), retainFinishedMs, retainWindowsMs);
   const durable = options.synchronous !== 'normal';
   /** Settles and releases not yet acknowledged: closing waits for them. */
   const inFlight = new Set<Promise<unknown>>();
   const finishing = (id: string, actual: number | null, now: number): Promise<SettleResult> => {
-    const { result, done } = file.inBatch(finishTx, id, actual, now);
+    const { result, done } = file.inBatch(core.finishInTurn, id, actual, now);
     const acknowledged = done.then(async () => {
       if (result.ok && actual !== null && durable) await file.flush();
       return result;
     });
     inFlight.add(acknowledged);
-    const forget = (): void => void inFlight.delete(acknowledged);
-    acknowledged.then(forget, forget);
+    const settled = (): void => void inFlight.delete(acknowledged);
+    acknowledged.then(settled, settled);
     return acknowledged;
   };
 
@@ -261,12 +463,7 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     kind: 'sqlite',
     async reserve(request) {
       assertReserve(request);
-      try {
-        return file.inBatch(reserveTx, request).result;
-      } catch (err) {
-        if (err instanceof Refused) return err.result;
-        throw err;
-      }
+      return file.inBatch(core.reserveInTurn, request).result;
     },
     async settle(id, actualMicros, now) {
       assertMicros(actualMicros, 'actualMicros');
@@ -277,19 +474,18 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
     },
     committed: () => file.committed(),
     async usage(keys) {
-      return keys.length === 0 ? [] : readUsage(keys);
+      return keys.length === 0 ? [] : core.usage(keys);
     },
     async listCurrent(now) {
-      return st.current.all(now, now).map(usageRow);
+      return core.listCurrent(now);
     },
     async expire(now) {
-      const { result, done } = file.inBatch(expireTx, now);
+      const { result, done } = file.inBatch(core.expireInTurn, now, retainFinishedMs, retainWindowsMs);
       await done;
       return result;
     },
     async markThreshold(key, atPercent) {
-      const end = windowEnd(key.window, key.windowStart);
-      return st.mark.run(key.budget, key.bucket, key.window, key.windowStart, end, atPercent).changes === 1;
+      return core.markThreshold(key, atPercent);
     },
     async close() {
       file.commitNow();

@@ -1,0 +1,142 @@
+// The write-back mirror of the embedded ledger and rate limiter (sqlite-file.ts): bucket totals move in memory
+// and each changed row is written once per turn; a commit by another connection, or a turn that fails to
+// commit, drops what the mirror holds, so the next use reads the database again.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
+import { openSqliteRateLimiter } from '../../src/budget/sqlite-rate-limit.js';
+import { charge, T0 } from './ledger-conformance.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-mirror-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const fresh = (): string => join(dir, `mirror-${files++}.db`);
+const reserve = (id: string, amountMicros: number, limit = 10_000, budget = 'org') => ({
+  id,
+  charges: [charge(budget, limit)],
+  amountMicros,
+  ttlMs: 60_000,
+  now: T0,
+});
+
+/** Another process's connection to the same file. */
+function other(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('busy_timeout = 2000');
+  return db;
+}
+
+describe('write-back mirror', () => {
+  it('writes each bucket a turn changed once, however many requests of the turn it carried', async () => {
+    const path = fresh();
+    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
+    const spy = other(path);
+    try {
+      // Creates the buckets (the first use of a window inserts its row).
+      await ledger.reserve({ ...reserve('warm', 1), charges: [charge('team', 10_000), charge('org', 10_000)] });
+      await ledger.committed!();
+      spy.exec(`CREATE TABLE writes (n INTEGER NOT NULL);
+        INSERT INTO writes VALUES (0);
+        CREATE TRIGGER count_writes AFTER UPDATE ON buckets BEGIN UPDATE writes SET n = n + 1; END;`);
+      const turn = Array.from({ length: 10 }, (_, i) => ledger.reserve({ ...reserve(`r${i}`, 100), charges: [charge('team', 10_000), charge('org', 10_000)] }));
+      expect((await Promise.all(turn)).every((r) => r.ok)).toBe(true);
+      await ledger.committed!();
+      expect(spy.prepare('SELECT n FROM writes').pluck().get()).toBe(2);
+      const rows = spy.prepare('SELECT budget, reserved FROM buckets ORDER BY budget').all();
+      expect(rows).toEqual([
+        { budget: 'org', reserved: 1_001 },
+        { budget: 'team', reserved: 1_001 },
+      ]);
+    } finally {
+      spy.close();
+      await ledger.close();
+    }
+  });
+
+  it('sees spend another process committed, in reads and in the next reservation', async () => {
+    const path = fresh();
+    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
+    const neighbour = other(path);
+    try {
+      expect(await ledger.reserve(reserve('a', 1_000))).toEqual({ ok: true });
+      expect(await ledger.settle('a', 1_000, T0)).toMatchObject({ ok: true });
+      expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 1_000, reservedMicros: 0 }]);
+      // Another process spends 8,500 of the same bucket.
+      neighbour.prepare("UPDATE buckets SET committed = committed + 8500 WHERE budget = 'org'").run();
+      expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 9_500 }]);
+      neighbour.prepare("UPDATE buckets SET committed = committed + 100 WHERE budget = 'org'").run();
+      // No read in between: the reservation itself must see the new figure (checked once it holds the write lock).
+      expect(await ledger.reserve(reserve('b', 500))).toMatchObject({ ok: false, reason: 'insufficient', committedMicros: 9_600 });
+      expect(await ledger.reserve(reserve('c', 400))).toEqual({ ok: true });
+    } finally {
+      neighbour.close();
+      await ledger.close();
+    }
+  });
+
+  it('drops a turn that fails to commit, mirror and all, and settles the reservation once the disk takes it', async () => {
+    const path = fresh();
+    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
+    const admin = other(path);
+    try {
+      await ledger.committed!(); // opening ran its expiry in a turn, which holds the write lock until it commits
+      // The bucket's row refuses any write that would take it past 2,000 committed (a failing write, as a full disk).
+      admin.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON buckets WHEN NEW.committed > 2000 BEGIN SELECT RAISE(ABORT, 'refused'); END;`);
+      expect(await ledger.reserve(reserve('r', 3_000))).toEqual({ ok: true });
+      await ledger.committed!();
+      // The settlement moves the bucket in memory; writing it back before the commit fails, and the turn with it.
+      const settling = ledger.settle('r', 2_500, T0);
+      await expect(ledger.committed!()).rejects.toThrow(/refused/);
+      await expect(settling).rejects.toThrow(/refused/);
+      // Nothing of that turn was kept, in the file or in memory: the reservation is still open, its amount held.
+      expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 0, reservedMicros: 3_000 }]);
+      expect(admin.prepare("SELECT state FROM reservations WHERE id = 'r'").pluck().get()).toBe('open');
+      admin.exec('DROP TRIGGER refuse');
+      expect(await ledger.settle('r', 2_500, T0)).toMatchObject({ ok: true, buckets: [{ committedMicros: 2_500, reservedMicros: 0 }] });
+      expect(await ledger.settle('r', 2_500, T0)).toEqual({ ok: false, reason: 'already-settled' });
+      expect(admin.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: 2_500, reserved: 0 });
+    } finally {
+      admin.close();
+      await ledger.close();
+    }
+  });
+
+  it('shares one mirror between ledgers opened on the same file in one process', async () => {
+    const path = fresh();
+    const a = openSqliteLedger(path, { synchronous: 'normal' });
+    const b = openSqliteLedger(path, { synchronous: 'normal' });
+    try {
+      const first = a.reserve(reserve('x', 6_000));
+      const second = b.reserve(reserve('y', 6_000));
+      expect(await first).toEqual({ ok: true });
+      expect(await second).toMatchObject({ ok: false, reason: 'insufficient', reservedMicros: 6_000 });
+      expect(await b.settle('x', 1_000, T0)).toMatchObject({ ok: true, buckets: [{ committedMicros: 1_000, reservedMicros: 0 }] });
+      expect(await a.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 1_000, reservedMicros: 0 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('reads a token bucket again after another process took from it', async () => {
+    const path = fresh();
+    const limiter = openSqliteRateLimiter(path);
+    const neighbour = other(path);
+    const spec = { capacity: 10, refillPerSecond: 0.001 };
+    try {
+      expect(await limiter.take('team:app', spec, 4, T0)).toEqual({ ok: true });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(neighbour.prepare("SELECT tokens FROM rate_buckets WHERE key = 'team:app'").pluck().get()).toBe(6);
+      neighbour.prepare("UPDATE rate_buckets SET tokens = 1 WHERE key = 'team:app'").run();
+      expect(await limiter.take('team:app', spec, 2, T0)).toMatchObject({ ok: false });
+      expect(await limiter.take('team:app', spec, 1, T0)).toEqual({ ok: true });
+    } finally {
+      neighbour.close();
+      await limiter.close();
+    }
+  });
+});
