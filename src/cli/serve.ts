@@ -1,7 +1,7 @@
 // `switchyard serve [dir]`: the runtime proxy on a policy directory, hot-reloaded, until SIGINT or SIGTERM.
 import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { BudgetRuntime } from '../budget/budget-runtime.js';
 import { openLedger, openRateLimiter, parseLedgerUrl, redact } from '../budget/open.js';
@@ -209,6 +209,15 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
       : `providers without credentials (their candidates are skipped): ${missing.map((m) => `${m.provider} (\`${m.env}\`)`).join(', ')}`,
     ...tel.banner(url),
   ];
+  const busy = args.watch ? writtenInside(abs, io.cwd, ledgerTarget.value, args.auditLog) : [];
+  if (busy.length > 0) {
+    lines.push(
+      `warning: ${busy.map((f) => `\`${displayPath(f, io.cwd)}\``).join(' and ')} ${busy.length === 1 ? 'is' : 'are'} inside the watched policy directory: ` +
+        'every write wakes the watcher, which then re-reads the directory (a ledger there costs ~0.3 ms of CPU per request); keep ' +
+        `${busy.length === 1 ? 'it' : 'them'} outside, or serve with --no-watch`,
+    );
+    logger.warn({ files: busy, policyDirectory: abs }, 'files written on every request are inside the watched policy directory');
+  }
   io.stderr(`${lines.join('\n')}\n`);
   logger.info({ url, policyVersion: snapshot.version, missingCredentials: missing }, 'listening');
   onReady?.({ url, store, app, budgets: budgets.value, telemetry: tel });
@@ -221,6 +230,20 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
   await tel.close();
   io.stderr('switchyard serve: stopped\n');
   return EXIT.ok;
+}
+
+/**
+ * Files the proxy writes as it serves (a SQLite ledger, the audit log) that lie inside the policy directory. The
+ * watcher only reloads on policy files, but each write to any file there wakes it, and it re-reads the directory.
+ */
+function writtenInside(dir: string, cwd: string, ledger: { readonly kind: string; readonly path?: string }, auditLog: string | undefined): string[] {
+  const files: string[] = [];
+  if (ledger.kind === 'sqlite' && ledger.path !== undefined && ledger.path !== ':memory:') files.push(ledger.path);
+  if (auditLog !== undefined && auditLog !== '-') files.push(resolve(cwd, auditLog));
+  return files.filter((file) => {
+    const rel = relative(dir, file);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  });
 }
 
 /** The ledger and the rate limiter behind one URL, as the budget runtime the server uses. */

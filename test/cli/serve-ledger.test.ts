@@ -87,4 +87,28 @@ describe('switchyard serve --ledger', () => {
     expect(await serve(['policies', '--port', '0', '--ledger', 'sqlite:no/such/dir/x.db'], missingDir, new AbortController().signal)).toBe(2);
     expect(missingDir.err).toContain('switchyard serve: cannot open ledger `sqlite:no/such/dir/x.db`');
   });
+
+  it('warns when the ledger or the audit log would be written inside the watched policy directory', async () => {
+    const start = async (argv: string[]): Promise<string> => {
+      const cli = io({});
+      const stop = new AbortController();
+      let running: RunningProxy | undefined;
+      const exit = serve(['policies', '--port', '0', ...argv], cli, stop.signal, (p) => {
+        running = p;
+      });
+      await expect.poll(() => running, { timeout: 10_000 }).toBeDefined();
+      stop.abort();
+      expect(await exit).toBe(0);
+      return cli.err;
+    };
+    const inside = await start(['--ledger', 'sqlite:policies/spend.db', '--audit-log', 'policies/audit.jsonl']);
+    expect(inside).toContain(
+      'warning: `policies/spend.db` and `policies/audit.jsonl` are inside the watched policy directory: every write wakes the watcher',
+    );
+    expect(inside).toContain('keep them outside, or serve with --no-watch');
+    // Outside the directory, in memory, or not watching: nothing to warn about.
+    for (const argv of [['--ledger', 'sqlite:outside.db'], ['--ledger', 'sqlite::memory:'], ['--ledger', 'sqlite:policies/spend.db', '--no-watch']]) {
+      expect(await start(argv)).not.toContain('warning:');
+    }
+  });
 });
