@@ -1,8 +1,8 @@
 // The embedded ledger: one SQLite file (WAL), shared safely by every process on the host that opens it.
 // Every write runs in the group transaction of its event-loop turn (sqlite-file.ts): the check and the update
 // of a reservation cannot interleave with another process's, and one commit serves every request of a turn.
-// Bucket totals live in the file's write-back mirror: a request's reserve is one INSERT of its reservation and
-// its settle one UPDATE of it, and each bucket the turn changed is written once, just before the commit.
+// Bucket totals live in the file's write-back mirror: a request's reserve is one INSERT of its reservation, and
+// just before the commit each bucket the turn changed is written once and its settled reservations in one UPDATE.
 // `reserve` answers at once; `settle` resolves after the commit (and the disk flush), `committed()` once
 // everything written so far is committed.
 import type Database from 'better-sqlite3';
@@ -21,6 +21,8 @@ import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
 const MAX_UNION_KEYS = 32;
+/** Most reservations one finishing UPDATE names (SQLite binds at most 32,766 parameters, four a row). */
+const FINISH_CHUNK = 64;
 
 export interface SqliteLedgerOptions extends PragmaOptions {
   /**
@@ -162,9 +164,6 @@ function createCore(file: SqliteFile): Core {
     reservationInsert: db.prepare<[string, number, number, number, string]>(
       "INSERT INTO reservations (id, amount, created, expires, state, bucket_ids) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT (id) DO NOTHING",
     ),
-    finishHeld: db.prepare<[string, number | null, number, string]>(
-      "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open'",
-    ),
     finishOpen: db.prepare<[string, number | null, number, string], { amount: number; bucket_ids: string }>(
       "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open' RETURNING amount, bucket_ids",
     ),
@@ -191,15 +190,32 @@ function createCore(file: SqliteFile): Core {
     ),
   };
 
-  // The write-back mirror (see sqlite-file.ts). A request's reserve is then one INSERT and its settle one UPDATE
-  // of its reservation row; the buckets' totals move in memory and each changed bucket is written once per turn,
-  // however many requests of the turn it carried.
+  // The finishes of a turn in one UPDATE per FINISH_CHUNK rows, prepared once per row count.
+  const finishStatements = new Map<number, Database.Statement<(string | number | null)[]>>();
+  const finishStatement = (rows: number): Database.Statement<(string | number | null)[]> => {
+    let statement = finishStatements.get(rows);
+    if (statement === undefined) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+      statement = db.prepare<(string | number | null)[]>(
+        `UPDATE reservations SET state = v.column2, actual = v.column3, finished = v.column4 FROM (VALUES ${values}) AS v
+         WHERE reservations.id = v.column1 AND reservations.state = 'open'`,
+      );
+      finishStatements.set(rows, statement);
+    }
+    return statement;
+  };
+
+  // The write-back mirror (see sqlite-file.ts). A request's reserve is then one INSERT of its reservation row and
+  // its settle moves memory only: the buckets' totals move in memory, and just before the commit each changed
+  // bucket is written once and the turn's finished reservations in one UPDATE, however many requests it carried.
   // INVARIANT: while valid, a mirrored bucket's figures are its row's as this turn's transaction sees them (after
   // the turn's write-back); every `held` reservation is open in the database and holds its amount in its buckets.
   const byKey = new Map<string, Mirrored>();
   const byId = new Map<number, Mirrored>();
   const held = new Map<string, Held>();
   let dirty: Mirrored[] = [];
+  // Finishes of held reservations, written with the buckets: id, state, actual, finished for each.
+  let finishes: (string | number | null)[] = [];
   const keyOf = (k: BucketKey): string => `${k.window}\0${k.windowStart}\0${k.budget}\0${k.bucket}`;
 
   const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
@@ -215,19 +231,32 @@ function createCore(file: SqliteFile): Core {
       dirty.push(m);
     }
   };
-  /** Writes the changed buckets into the open transaction; the flags clear only once every write went through. */
+  /**
+   * Writes the changed buckets and the turn's finished reservations into the open transaction; the pending state
+   * clears only once every write went through (`written`).
+   */
   const writeBack = (): void => {
     for (const m of dirty) st.bucketWrite.run(m.limit_micros, m.committed, m.reserved, m.touched, m.id);
+    for (let i = 0; i < finishes.length; i += FINISH_CHUNK * 4) {
+      const params = finishes.slice(i, i + FINISH_CHUNK * 4);
+      const rows = params.length / 4;
+      // INVARIANT (held): every one is open. Only a change made outside any turn of a ledger (the file edited by
+      // hand) breaks it; the turn then fails to commit and its settles reject rather than count twice or never.
+      const changed = finishStatement(rows).run(...params).changes;
+      if (changed !== rows) throw new Error(`${rows - changed} of ${rows} reservations settled in this turn were no longer open in the ledger file`);
+    }
   };
   const written = (): void => {
     for (const m of dirty) m.dirty = false;
     dirty = [];
+    finishes = [];
   };
   const forget = (): void => {
     byKey.clear();
     byId.clear();
     held.clear();
     dirty = [];
+    finishes = [];
   };
   file.mirror({
     flush() {
@@ -322,16 +351,15 @@ function createCore(file: SqliteFile): Core {
     return result;
   };
 
-  /** Runs in the turn's transaction. A held reservation is one UPDATE of its row; its buckets move in memory. */
+  /**
+   * Runs in the turn's transaction. A held reservation is finished in memory: its buckets move, and its row is
+   * written with the turn's others in one statement before the commit.
+   */
   const finishInTurn = (id: string, actual: number | null, now: number): SettleResult => {
     const h = held.get(id);
     if (h === undefined) return finishUnheld(id, actual, now);
-    if (st.finishHeld.run(actual !== null ? 'settled' : 'released', actual, now, id).changes !== 1) {
-      // Not open after all (INVARIANT broken from outside, e.g. the file edited by hand): trust the database.
-      forget();
-      return finishUnheld(id, actual, now);
-    }
     held.delete(id);
+    finishes.push(id, actual !== null ? 'settled' : 'released', actual, now);
     const spent = actual ?? 0;
     return {
       ok: true,

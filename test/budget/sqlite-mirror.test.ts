@@ -57,6 +57,34 @@ describe('write-back mirror', () => {
     }
   });
 
+  it('writes the settlements of one turn together, and refuses a second settle of one reservation in that turn', async () => {
+    const path = fresh();
+    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
+    const spy = other(path);
+    try {
+      await Promise.all(['a', 'b', 'c'].map((id) => ledger.reserve(reserve(id, 1_000))));
+      await ledger.committed!();
+      const turn = [ledger.settle('a', 400, T0), ledger.release('b', T0), ledger.settle('a', 999, T0), ledger.settle('c', 100, T0)];
+      const states = spy.prepare('SELECT id, state, actual FROM reservations ORDER BY id');
+      // Nothing of the turn is visible before its commit.
+      expect(states.all().map((r) => (r as { state: string }).state)).toEqual(['open', 'open', 'open']);
+      const [a, b, again, c] = await Promise.all(turn);
+      expect(a).toMatchObject({ ok: true, buckets: [{ committedMicros: 400 }] });
+      expect(b).toMatchObject({ ok: true });
+      expect(again).toEqual({ ok: false, reason: 'already-settled' });
+      expect(c).toMatchObject({ ok: true, buckets: [{ committedMicros: 500, reservedMicros: 0 }] });
+      expect(states.all()).toEqual([
+        { id: 'a', state: 'settled', actual: 400 },
+        { id: 'b', state: 'released', actual: null },
+        { id: 'c', state: 'settled', actual: 100 },
+      ]);
+      expect(spy.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: 500, reserved: 0 });
+    } finally {
+      spy.close();
+      await ledger.close();
+    }
+  });
+
   it('sees spend another process committed, in reads and in the next reservation', async () => {
     const path = fresh();
     const ledger = openSqliteLedger(path, { synchronous: 'normal' });
