@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Ledger } from '../../src/budget/ledger.js';
 import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
 import { openSqliteRateLimiter } from '../../src/budget/sqlite-rate-limit.js';
 import { charge, T0 } from './ledger-conformance.js';
@@ -30,19 +31,38 @@ function other(path: string): Database.Database {
   return db;
 }
 
+/** A fresh ledger file and another process's connection to it, both closed after `body`. */
+async function withPeer(body: (ledger: Ledger, peer: Database.Database) => Promise<void>): Promise<void> {
+  const path = fresh();
+  const ledger = openSqliteLedger(path, { synchronous: 'normal' });
+  const peer = other(path);
+  try {
+    await ledger.committed!(); // opening ran its expiry in a turn, which holds the write lock until it commits
+    await body(ledger, peer);
+  } finally {
+    peer.close();
+    await ledger.close();
+  }
+}
+
 describe('write-back mirror', () => {
-  it('writes each bucket a turn changed once, however many requests of the turn it carried', async () => {
-    const path = fresh();
-    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
-    const spy = other(path);
-    try {
+  it('writes each bucket a turn changed once, however many requests of the turn it carried', async () =>
+    withPeer(async (ledger, spy) => {
       // Creates the buckets (the first use of a window inserts its row).
-      await ledger.reserve({ ...reserve('warm', 1), charges: [charge('team', 10_000), charge('org', 10_000)] });
+      await ledger.reserve({
+        ...reserve('warm', 1),
+        charges: [charge('team', 10_000), charge('org', 10_000)],
+      });
       await ledger.committed!();
       spy.exec(`CREATE TABLE writes (n INTEGER NOT NULL);
-        INSERT INTO writes VALUES (0);
-        CREATE TRIGGER count_writes AFTER UPDATE ON buckets BEGIN UPDATE writes SET n = n + 1; END;`);
-      const turn = Array.from({ length: 10 }, (_, i) => ledger.reserve({ ...reserve(`r${i}`, 100), charges: [charge('team', 10_000), charge('org', 10_000)] }));
+      INSERT INTO writes VALUES (0);
+      CREATE TRIGGER count_writes AFTER UPDATE ON buckets BEGIN UPDATE writes SET n = n + 1; END;`);
+      const turn = Array.from({ length: 10 }, (_, i) =>
+        ledger.reserve({
+          ...reserve(`r${i}`, 100),
+          charges: [charge('team', 10_000), charge('org', 10_000)],
+        }),
+      );
       expect((await Promise.all(turn)).every((r) => r.ok)).toBe(true);
       await ledger.committed!();
       expect(spy.prepare('SELECT n FROM writes').pluck().get()).toBe(2);
@@ -51,17 +71,10 @@ describe('write-back mirror', () => {
         { budget: 'org', reserved: 1_001 },
         { budget: 'team', reserved: 1_001 },
       ]);
-    } finally {
-      spy.close();
-      await ledger.close();
-    }
-  });
+    }));
 
-  it('writes the settlements of one turn together, and refuses a second settle of one reservation in that turn', async () => {
-    const path = fresh();
-    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
-    const spy = other(path);
-    try {
+  it('writes the settlements of one turn together, and refuses a second settle of one reservation in that turn', async () =>
+    withPeer(async (ledger, spy) => {
       await Promise.all(['a', 'b', 'c'].map((id) => ledger.reserve(reserve(id, 1_000))));
       await ledger.committed!();
       const turn = [ledger.settle('a', 400, T0), ledger.release('b', T0), ledger.settle('a', 999, T0), ledger.settle('c', 100, T0)];
@@ -69,27 +82,26 @@ describe('write-back mirror', () => {
       // Nothing of the turn is visible before its commit.
       expect(states.all().map((r) => (r as { state: string }).state)).toEqual(['open', 'open', 'open']);
       const [a, b, again, c] = await Promise.all(turn);
-      expect(a).toMatchObject({ ok: true, buckets: [{ committedMicros: 400 }] });
+      expect(a).toMatchObject({
+        ok: true,
+        buckets: [{ committedMicros: 400 }],
+      });
       expect(b).toMatchObject({ ok: true });
       expect(again).toEqual({ ok: false, reason: 'already-settled' });
-      expect(c).toMatchObject({ ok: true, buckets: [{ committedMicros: 500, reservedMicros: 0 }] });
+      expect(c).toMatchObject({
+        ok: true,
+        buckets: [{ committedMicros: 500, reservedMicros: 0 }],
+      });
       expect(states.all()).toEqual([
         { id: 'a', state: 'settled', actual: 400 },
         { id: 'b', state: 'released', actual: null },
         { id: 'c', state: 'settled', actual: 100 },
       ]);
       expect(spy.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: 500, reserved: 0 });
-    } finally {
-      spy.close();
-      await ledger.close();
-    }
-  });
+    }));
 
-  it('sees spend another process committed, in reads and in the next reservation', async () => {
-    const path = fresh();
-    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
-    const neighbour = other(path);
-    try {
+  it('sees spend another process committed, in reads and in the next reservation', async () =>
+    withPeer(async (ledger, neighbour) => {
       expect(await ledger.reserve(reserve('a', 1_000))).toEqual({ ok: true });
       expect(await ledger.settle('a', 1_000, T0)).toMatchObject({ ok: true });
       expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 1_000, reservedMicros: 0 }]);
@@ -98,19 +110,16 @@ describe('write-back mirror', () => {
       expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 9_500 }]);
       neighbour.prepare("UPDATE buckets SET committed = committed + 100 WHERE budget = 'org'").run();
       // No read in between: the reservation itself must see the new figure (checked once it holds the write lock).
-      expect(await ledger.reserve(reserve('b', 500))).toMatchObject({ ok: false, reason: 'insufficient', committedMicros: 9_600 });
+      expect(await ledger.reserve(reserve('b', 500))).toMatchObject({
+        ok: false,
+        reason: 'insufficient',
+        committedMicros: 9_600,
+      });
       expect(await ledger.reserve(reserve('c', 400))).toEqual({ ok: true });
-    } finally {
-      neighbour.close();
-      await ledger.close();
-    }
-  });
+    }));
 
-  it('drops a turn that fails to commit, mirror and all, and settles the reservation once the disk takes it', async () => {
-    const path = fresh();
-    const ledger = openSqliteLedger(path, { synchronous: 'normal' });
-    const admin = other(path);
-    try {
+  it('drops a turn that fails to commit, mirror and all, and settles the reservation once the disk takes it', async () =>
+    withPeer(async (ledger, admin) => {
       await ledger.committed!(); // opening ran its expiry in a turn, which holds the write lock until it commits
       // The bucket's row refuses any write that would take it past 2,000 committed (a failing write, as a full disk).
       admin.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON buckets WHEN NEW.committed > 2000 BEGIN SELECT RAISE(ABORT, 'refused'); END;`);
@@ -124,14 +133,16 @@ describe('write-back mirror', () => {
       expect(await ledger.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 0, reservedMicros: 3_000 }]);
       expect(admin.prepare("SELECT state FROM reservations WHERE id = 'r'").pluck().get()).toBe('open');
       admin.exec('DROP TRIGGER refuse');
-      expect(await ledger.settle('r', 2_500, T0)).toMatchObject({ ok: true, buckets: [{ committedMicros: 2_500, reservedMicros: 0 }] });
-      expect(await ledger.settle('r', 2_500, T0)).toEqual({ ok: false, reason: 'already-settled' });
+      expect(await ledger.settle('r', 2_500, T0)).toMatchObject({
+        ok: true,
+        buckets: [{ committedMicros: 2_500, reservedMicros: 0 }],
+      });
+      expect(await ledger.settle('r', 2_500, T0)).toEqual({
+        ok: false,
+        reason: 'already-settled',
+      });
       expect(admin.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: 2_500, reserved: 0 });
-    } finally {
-      admin.close();
-      await ledger.close();
-    }
-  });
+    }));
 
   it('shares one mirror between ledgers opened on the same file in one process', async () => {
     const path = fresh();
@@ -141,8 +152,15 @@ describe('write-back mirror', () => {
       const first = a.reserve(reserve('x', 6_000));
       const second = b.reserve(reserve('y', 6_000));
       expect(await first).toEqual({ ok: true });
-      expect(await second).toMatchObject({ ok: false, reason: 'insufficient', reservedMicros: 6_000 });
-      expect(await b.settle('x', 1_000, T0)).toMatchObject({ ok: true, buckets: [{ committedMicros: 1_000, reservedMicros: 0 }] });
+      expect(await second).toMatchObject({
+        ok: false,
+        reason: 'insufficient',
+        reservedMicros: 6_000,
+      });
+      expect(await b.settle('x', 1_000, T0)).toMatchObject({
+        ok: true,
+        buckets: [{ committedMicros: 1_000, reservedMicros: 0 }],
+      });
       expect(await a.usage([charge('org', 10_000)])).toMatchObject([{ committedMicros: 1_000, reservedMicros: 0 }]);
     } finally {
       await a.close();
@@ -160,7 +178,9 @@ describe('write-back mirror', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(neighbour.prepare("SELECT tokens FROM rate_buckets WHERE key = 'team:app'").pluck().get()).toBe(6);
       neighbour.prepare("UPDATE rate_buckets SET tokens = 1 WHERE key = 'team:app'").run();
-      expect(await limiter.take('team:app', spec, 2, T0)).toMatchObject({ ok: false });
+      expect(await limiter.take('team:app', spec, 2, T0)).toMatchObject({
+        ok: false,
+      });
       expect(await limiter.take('team:app', spec, 1, T0)).toEqual({ ok: true });
     } finally {
       neighbour.close();
