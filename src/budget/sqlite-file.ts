@@ -6,7 +6,7 @@
 // wait on a lock its own event loop holds.
 //
 // Write-back mirrors: the ledger and the rate limiter keep the rows they use (bucket totals, token buckets) in
-// memory and write each changed row once, just before the turn's COMMIT (`beforeCommit`), instead of once per
+// memory and write each changed row once, just before the turn's COMMIT (their `flush`), instead of once per
 // request. A mirror is only as good as the database it mirrors, so `invalidate` listeners drop it whenever that
 // may have changed under it: when another connection committed since this one last looked (`PRAGMA
 // data_version`, read once the turn holds the write lock, and before a read outside a turn), and when a turn

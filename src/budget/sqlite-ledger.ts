@@ -151,9 +151,6 @@ function createCore(file: SqliteFile): Core {
     bucketByKey: db.prepare<[string, string, string, number], { id: number; limit_micros: number; committed: number; reserved: number; touched: number }>(
       'SELECT id, limit_micros, committed, reserved, touched FROM buckets WHERE budget = ? AND bucket = ? AND win = ? AND window_start = ?',
     ),
-    bucketById: db.prepare<[number], Omit<Mirrored, 'dirty'>>(
-      'SELECT id, budget, bucket, win, window_start, limit_micros, committed, reserved, touched FROM buckets WHERE id = ?',
-    ),
     bucketInsert: db.prepare<[string, string, string, number, number, number, number]>(
       'INSERT INTO buckets (budget, bucket, win, window_start, window_end, limit_micros, touched) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -211,7 +208,6 @@ function createCore(file: SqliteFile): Core {
   // INVARIANT: while valid, a mirrored bucket's figures are its row's as this turn's transaction sees them (after
   // the turn's write-back); every `held` reservation is open in the database and holds its amount in its buckets.
   const byKey = new Map<string, Mirrored>();
-  const byId = new Map<number, Mirrored>();
   const held = new Map<string, Held>();
   let dirty: Mirrored[] = [];
   // Finishes of held reservations, written with the buckets: id, state, actual, finished for each.
@@ -221,7 +217,6 @@ function createCore(file: SqliteFile): Core {
   const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
     const m: Mirrored = { ...row, dirty: false };
     byKey.set(keyOf({ budget: m.budget, bucket: m.bucket, window: m.win, windowStart: m.window_start }), m);
-    byId.set(m.id, m);
     return m;
   };
   const touch = (m: Mirrored, now: number): void => {
@@ -253,7 +248,6 @@ function createCore(file: SqliteFile): Core {
   };
   const forget = (): void => {
     byKey.clear();
-    byId.clear();
     held.clear();
     dirty = [];
     finishes = [];
