@@ -1,7 +1,7 @@
 // The write-back mirror of the embedded ledger and rate limiter (sqlite-file.ts): bucket totals move in memory
 // and each changed row is written once per turn; a commit by another connection, or a turn that fails to
 // commit, drops what the mirror holds, so the next use reads the database again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/budget/ledger.js';
 import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
 import { openSqliteRateLimiter } from '../../src/budget/sqlite-rate-limit.js';
-import { charge, T0 } from './ledger-conformance.js';
+import { charge, T0, type WithLedger } from './ledger-conformance.js';
+import { ledgerModelTest } from './ledger-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-mirror-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -187,4 +188,63 @@ describe('write-back mirror', () => {
       await limiter.close();
     }
   });
+});
+
+/**
+ * Two connections to one file, as two processes sharing it would have: the second opens it through a symlinked
+ * directory, so this process does not join the first's connection (SQLite resolves the link, so both use the
+ * same WAL). Calls go to one or the other in an irregular pattern, each committed before the next starts (two
+ * connections of one process must not wait on each other's lock, which only its own event loop can release).
+ */
+async function twoConnections(path: string, now: number | undefined, aliases: string[], opened: Ledger[]): Promise<Ledger> {
+  const alias = `${dir}-alias-${aliases.length}`;
+  symlinkSync(dir, alias);
+  aliases.push(alias);
+  const options = now === undefined ? {} : { clock: () => now };
+  const a = openSqliteLedger(path, options);
+  await a.committed!();
+  const b = openSqliteLedger(join(alias, path.slice(dir.length + 1)), options);
+  await b.committed!();
+  opened.push(a, b);
+  let calls = 0;
+  const call = async <T>(work: (ledger: Ledger) => Promise<T>): Promise<T> => {
+    const ledger = (Math.imul(++calls, 2_654_435_761) >>> 0) % 3 === 0 ? a : b;
+    const result = await work(ledger);
+    await ledger.committed!();
+    return result;
+  };
+  return {
+    kind: 'sqlite',
+    reserve: (request) => call((l) => l.reserve(request)),
+    settle: (id, actual, at) => call((l) => l.settle(id, actual, at)),
+    release: (id, at) => call((l) => l.release(id, at)),
+    usage: (keys) => call((l) => l.usage(keys)),
+    listCurrent: (at) => call((l) => l.listCurrent(at)),
+    expire: (at) => call((l) => l.expire(at)),
+    markThreshold: (key, at) => call((l) => l.markThreshold(key, at)),
+    committed: async () => {
+      await a.committed!();
+      await b.committed!();
+    },
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+describe('write-back mirror, two connections to one file', () => {
+  const pairs: WithLedger = async (body) => {
+    const path = fresh();
+    const aliases: string[] = [];
+    const opened: Ledger[] = [];
+    try {
+      // A crash is a new pair of connections: what the crashed pair held in memory is gone with it.
+      await body(await twoConnections(path, undefined, aliases, opened), (now) => twoConnections(path, now, aliases, opened));
+    } finally {
+      for (const ledger of opened) await ledger.close();
+      for (const alias of aliases) rmSync(alias);
+    }
+  };
+  ledgerModelTest(pairs, true, 25);
 });
