@@ -1,26 +1,14 @@
 // `switchyard serve --ledger-failure`: with the Redis ledger gone while serving, `open` (the default) keeps
 // forwarding and logs the error, `closed` refuses what an enforced budget would charge with 503
 // `ledger_unavailable`, and a team no budget charges is served either way. A real redis-server is stopped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/command.js';
+import { describe, expect, it } from 'vitest';
 import { serve, type RunningProxy } from '../../src/cli/serve.js';
-import { budgetSources, PROMPT, STREAM_KEY } from '../proxy/budget-fixture.js';
-import { APP_KEY, CREDENTIALS, closeSims, startSims, type Sims } from '../proxy/fixture.js';
-import { scratch } from '../support/cli.js';
+import { PROMPT, STREAM_KEY } from '../proxy/budget-fixture.js';
+import { APP_KEY } from '../proxy/fixture.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { serveScratch } from './serve-fixture.js';
 
-let sims: Sims;
-const files: Record<string, string> = {};
-for (const f of budgetSources()) files[f.path] = f.text;
-const dir = scratch(files);
-
-beforeAll(async () => {
-  sims = await startSims();
-});
-afterAll(async () => {
-  await closeSims(sims);
-  dir.cleanup();
-});
+const work = serveScratch();
 
 const ask = (url: string, key: string): Promise<Response> =>
   fetch(`${url}/v1/chat/completions`, {
@@ -32,13 +20,7 @@ const ask = (url: string, key: string): Promise<Response> =>
 /** Serves on a fresh redis-server, answers once, stops the server, then hands the running proxy to `after`. */
 async function withLedgerGone(argv: string[], after: (url: string) => Promise<void>): Promise<string> {
   const redis = await startRedisServer();
-  let err = '';
-  const cli: CliIO = {
-    stdout: () => undefined,
-    stderr: (t: string) => void (err += t),
-    cwd: dir.dir,
-    env: { LOG_LEVEL: 'silent', SIM_A: sims.a.url, SIM_B: sims.b.url, ...CREDENTIALS },
-  };
+  const cli = work.io();
   const stop = new AbortController();
   let running: RunningProxy | undefined;
   const exit = serve(['policies', '--port', '0', '--no-watch', '--ledger', redis.url, ...argv], cli, stop.signal, (p) => {
@@ -56,7 +38,7 @@ async function withLedgerGone(argv: string[], after: (url: string) => Promise<vo
     await redis.stop();
   }
   expect(await exit).toBe(0);
-  return err;
+  return cli.err;
 }
 
 describe('serve --ledger-failure', () => {
@@ -86,7 +68,7 @@ describe('serve --ledger-failure', () => {
 
   it('refuses an unknown mode as a usage error', async () => {
     let err = '';
-    const code = await serve(['policies', '--ledger-failure', 'sometimes'], { stdout: () => undefined, stderr: (t) => void (err += t), cwd: dir.dir, env: {} }, new AbortController().signal);
+    const code = await serve(['policies', '--ledger-failure', 'sometimes'], { stdout: () => undefined, stderr: (t) => void (err += t), cwd: work.dir, env: {} }, new AbortController().signal);
     expect(code).toBe(2);
     expect(err).toContain('`--ledger-failure` must be `open` or `closed`, got `sometimes`');
   });

@@ -2,40 +2,18 @@
 // explicit URL and SWITCHYARD_LEDGER, spend that `switchyard spend` then reports, and a bad URL refused.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/command.js';
+import { describe, expect, it } from 'vitest';
 import { serve, type RunningProxy } from '../../src/cli/serve.js';
 import type { SpendReport } from '../../src/budget/spend.js';
-import { budgetSources, PROMPT, STREAM_KEY } from '../proxy/budget-fixture.js';
-import { CREDENTIALS, closeSims, startSims, type Sims } from '../proxy/fixture.js';
-import { runCli, scratch } from '../support/cli.js';
+import { PROMPT, STREAM_KEY } from '../proxy/budget-fixture.js';
+import { runCli } from '../support/cli.js';
+import { serveScratch } from './serve-fixture.js';
 
-let sims: Sims;
-const files: Record<string, string> = {};
-for (const f of budgetSources()) files[f.path] = f.text;
-const dir = scratch(files);
-
-beforeAll(async () => {
-  sims = await startSims();
-});
-afterAll(async () => {
-  await closeSims(sims);
-  dir.cleanup();
-});
-
-function io(env: Record<string, string | undefined>): CliIO & { err: string } {
-  const buffers = { err: '' };
-  return Object.assign(buffers, {
-    stdout: () => undefined,
-    stderr: (t: string) => void (buffers.err += t),
-    cwd: dir.dir,
-    env: { LOG_LEVEL: 'silent', SIM_A: sims.a.url, SIM_B: sims.b.url, ...CREDENTIALS, ...env },
-  });
-}
+const work = serveScratch();
 
 /** Starts serve, sends one request with the stream team's key, stops; returns the banner. */
 async function serveOnce(argv: string[], env: Record<string, string | undefined> = {}): Promise<string> {
-  const cli = io(env);
+  const cli = work.io(env);
   const stop = new AbortController();
   let running: RunningProxy | undefined;
   const exit = serve(['policies', '--port', '0', '--no-watch', ...argv], cli, stop.signal, (p) => {
@@ -55,7 +33,7 @@ async function serveOnce(argv: string[], env: Record<string, string | undefined>
 }
 
 async function committed(ledgerUrl: string): Promise<number> {
-  const run = await runCli(['spend', '--ledger', ledgerUrl, '--format', 'json'], dir.dir);
+  const run = await runCli(['spend', '--ledger', ledgerUrl, '--format', 'json'], work.dir);
   expect(run.code).toBe(0);
   const report = JSON.parse(run.stdout) as SpendReport;
   return report.budgets.find((b) => b.budget === 'stream-daily')!.buckets[0]!.committedMicros;
@@ -64,8 +42,8 @@ async function committed(ledgerUrl: string): Promise<number> {
 describe('switchyard serve --ledger', () => {
   it('keeps spend in ./switchyard.db by default, settled before it stops', async () => {
     const banner = await serveOnce([]);
-    expect(banner).toContain(`ledger sqlite:${join(dir.dir, 'switchyard.db')} (budgets and rate limits)`);
-    expect(existsSync(join(dir.dir, 'switchyard.db'))).toBe(true);
+    expect(banner).toContain(`ledger sqlite:${join(work.dir, 'switchyard.db')} (budgets and rate limits)`);
+    expect(existsSync(join(work.dir, 'switchyard.db'))).toBe(true);
     // 11 prompt tokens at $1/MTok and 8 output tokens at $2/MTok.
     expect(await committed('sqlite:./switchyard.db')).toBe(27);
   });
@@ -73,24 +51,24 @@ describe('switchyard serve --ledger', () => {
   it('takes the ledger from --ledger, else SWITCHYARD_LEDGER, and accumulates across restarts', async () => {
     await serveOnce(['--ledger', 'sqlite:flag.db'], { SWITCHYARD_LEDGER: 'sqlite:env.db' });
     expect(await committed('sqlite:flag.db')).toBe(27);
-    expect(existsSync(join(dir.dir, 'env.db'))).toBe(false);
+    expect(existsSync(join(work.dir, 'env.db'))).toBe(false);
     await serveOnce([], { SWITCHYARD_LEDGER: 'sqlite:env.db' });
     await serveOnce([], { SWITCHYARD_LEDGER: 'sqlite:env.db' });
     expect(await committed('sqlite:env.db')).toBe(54);
   });
 
   it('refuses a ledger URL it cannot use with exit 2', async () => {
-    const cli = io({});
+    const cli = work.io({});
     expect(await serve(['policies', '--port', '0', '--ledger', 'mysql://x'], cli, new AbortController().signal)).toBe(2);
     expect(cli.err).toContain('switchyard serve: unsupported ledger `mysql://x`: use `sqlite:<path>`, `sqlite::memory:` or `redis://host:port`');
-    const missingDir = io({});
+    const missingDir = work.io({});
     expect(await serve(['policies', '--port', '0', '--ledger', 'sqlite:no/such/dir/x.db'], missingDir, new AbortController().signal)).toBe(2);
     expect(missingDir.err).toContain('switchyard serve: cannot open ledger `sqlite:no/such/dir/x.db`');
   });
 
   it('warns when the ledger or the audit log would be written inside the watched policy directory', async () => {
     const start = async (argv: string[]): Promise<string> => {
-      const cli = io({});
+      const cli = work.io({});
       const stop = new AbortController();
       let running: RunningProxy | undefined;
       const exit = serve(['policies', '--port', '0', ...argv], cli, stop.signal, (p) => {
