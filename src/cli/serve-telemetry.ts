@@ -1,8 +1,8 @@
 // What `switchyard serve` sets up for observability before the server: the server log (sharing standard output
 // with an audit log written to `-`, so their lines never interleave), the audit log (`--audit-log`), the
 // metrics and who may scrape them (`--metrics`), and the OpenTelemetry SDK when OTEL_* variables ask for it.
-import { pino, type Logger } from 'pino';
-import { createProxyLogger } from '../proxy/logger.js';
+import type { Logger } from 'pino';
+import { bufferedStdout, createProxyLogger } from '../proxy/logger.js';
 import { AuditLog, BATCH_BYTES, FLUSH_EVERY_MS } from '../telemetry/audit.js';
 import type { MetricsAccess } from '../telemetry/endpoint.js';
 import { ProxyMetrics } from '../telemetry/metrics.js';
@@ -43,7 +43,7 @@ export async function openServeTelemetry(args: ServeTelemetryArgs, io: CliIO): P
   // handing each write to libuv's thread pool costs as much in thread switches. Lines go out in writes of 4 KiB
   // or more, or within 200 ms of being logged (as the audit file's records are); what is left is flushed on close
   // and at exit.
-  const stdout = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES, periodicFlush: FLUSH_EVERY_MS });
+  const stdout = bufferedStdout(BATCH_BYTES, FLUSH_EVERY_MS);
   process.once('exit', () => {
     try {
       stdout.flushSync();

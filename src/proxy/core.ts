@@ -2,6 +2,7 @@
 import type { BudgetRuntime } from '../budget/budget-runtime.js';
 import type { BudgetState } from '../engine/index.js';
 import type { CircuitBreakers } from './circuit.js';
+import type { RequestLog } from './logger.js';
 import type { ForwardDeps } from './failover.js';
 import type { PolicyStore } from './policy-snapshot.js';
 import type { RuntimeCache } from './runtime.js';
@@ -22,6 +23,8 @@ export interface ProxyCore {
   readonly telemetry: ProxyTelemetry;
   /** SHA-256 of the admin key; undefined disables the admin endpoints. */
   readonly adminHash: Buffer | undefined;
+  /** The one line per API request, and errors about requests. */
+  readonly requestLog: RequestLog;
   /** Set when the server starts closing: answers then end their connection so the drain can finish. */
   readonly lifecycle: { draining: boolean };
 }

@@ -57,7 +57,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     tel.settled(record);
     core.onSettle?.(record);
   };
-  const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, hook, req.log);
+  const settle = settler({ requestId, protocol, policyVersion: snapshot.version, started }, draft, hook, core.requestLog);
 
   const refuse = (e: ProxyError, outcome: SettleOutcome): void => {
     const status = statusOf(e.code);

@@ -1,15 +1,127 @@
 // The server log: pino JSON lines on stdout, level from LOG_LEVEL, credentials redacted wherever headers appear.
+// The one line per API request is the log's hot path: for a logger made here it is written as text straight
+// to the logger's destination, the same JSON pino would write, at a fraction of the cost (pino builds a line
+// from an object key by key: ~4–6 KB of short-lived strings per line, ~10% of a request's CPU in profiles).
+import type { FastifyBaseLogger } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { RequestErrorCode } from '../errors.js';
 import { LOG_REDACT_PATHS, REDACTED } from '../telemetry/redact.js';
+import type { Usage } from './protocol.js';
 
 export const REDACTED_PATHS: readonly string[] = LOG_REDACT_PATHS;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The fields every line carries after `level` and `time` (pino's `base`). */
+const BASE = { service: 'switchyard' } as const;
+const BASE_JSON = `,"service":${JSON.stringify(BASE.service)}`;
+const INFO = 30;
+
+/** Loggers made by `createProxyLogger`, with the destination their lines go to. */
+const DESTINATIONS = new WeakMap<object, DestinationStream>();
+
+/** What `bufferedStdout` gives: a pino destination, also the audit log's for `-`. */
+export interface TextDestination extends DestinationStream {
+  write(line: string): boolean;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  flush(cb: (err?: Error | null) => void): void;
+  flushSync(): void;
+}
+
+/**
+ * Standard output in writes of `batchBytes` or more, or within `flushEveryMs` of a line. The batch is kept as
+ * bytes (sonic-boom's buffer mode): in its text mode every line appended re-measures the whole pending batch,
+ * which flattens it — ~2 KB of copying per 300-byte line at 4 KiB batches.
+ */
+export function bufferedStdout(batchBytes: number, flushEveryMs: number): TextDestination {
+  const bytes = pino.destination({ dest: 1, sync: true, minLength: batchBytes, periodicFlush: flushEveryMs, contentMode: 'buffer' });
+  const raw = bytes as unknown as {
+    write(chunk: Buffer): boolean;
+    on(event: 'error', listener: (err: Error) => void): unknown;
+    flush(cb: (err?: Error | null) => void): void;
+    flushSync(): void;
+  };
+  return {
+    write: (line: string) => raw.write(Buffer.from(line, 'utf8')),
+    on: (event: 'error', listener: (err: Error) => void) => raw.on(event, listener),
+    flush: (cb) => raw.flush(cb),
+    flushSync: () => raw.flushSync(),
+  };
+}
+
 /** `destination`: default stdout; `switchyard serve` shares one with an audit log written to `-`. */
 export function createProxyLogger(level: string | undefined, destination?: DestinationStream): Logger {
   const wanted = (level ?? 'info').toLowerCase();
   const chosen = (LOG_LEVELS as readonly string[]).includes(wanted) ? wanted : 'info';
-  const options = { level: chosen, base: { service: 'switchyard' }, redact: { paths: [...REDACTED_PATHS], censor: REDACTED } };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  const options = { level: chosen, base: BASE, redact: { paths: [...REDACTED_PATHS], censor: REDACTED } };
+  // pino's own default, made here so the request lines can be written to it too.
+  const dest = destination ?? pino.destination({ dest: 1, sync: true });
+  const logger = pino(options, dest);
+  DESTINATIONS.set(logger, dest);
+  return logger;
+}
+
+/** What the line of one API request says, besides its id. Undefined fields are left out, as pino does. */
+export interface RequestLineFields {
+  readonly team: string | undefined;
+  readonly keyId: string | undefined;
+  readonly route: string | undefined;
+  readonly model: string | undefined;
+  readonly provider: string | undefined;
+  readonly status: number;
+  readonly outcome: string;
+  readonly errorCode: RequestErrorCode | undefined;
+  readonly attempts: number;
+  /** One note per failed or skipped candidate; left out when there were none. */
+  readonly failures: readonly string[] | undefined;
+  readonly usage: Usage | undefined;
+  readonly latencyMs: number;
+}
+
+/** The request log: one `"msg":"request"` line per API request, and errors about a request. */
+export interface RequestLog {
+  request(requestId: string, fields: RequestLineFields): void;
+  error(obj: object, msg: string): void;
+}
+
+const str = JSON.stringify as (value: string) => string;
+
+/** The line pino writes for `logger.info({ reqId, ...fields }, 'request')` from a logger with `base: BASE`. */
+export function requestLine(time: number, requestId: string, f: RequestLineFields): string {
+  let line = `{"level":${INFO},"time":${time}${BASE_JSON},"reqId":${str(requestId)}`;
+  if (f.team !== undefined) line += `,"team":${str(f.team)}`;
+  if (f.keyId !== undefined) line += `,"keyId":${str(f.keyId)}`;
+  if (f.route !== undefined) line += `,"route":${str(f.route)}`;
+  if (f.model !== undefined) line += `,"model":${str(f.model)}`;
+  if (f.provider !== undefined) line += `,"provider":${str(f.provider)}`;
+  line += `,"status":${f.status},"outcome":${str(f.outcome)}`;
+  if (f.errorCode !== undefined) line += `,"errorCode":${str(f.errorCode)}`;
+  line += `,"attempts":${f.attempts}`;
+  if (f.failures !== undefined) line += `,"failures":${JSON.stringify(f.failures)}`;
+  if (f.usage !== undefined) line += `,"usage":{"inputTokens":${finite(f.usage.inputTokens)},"outputTokens":${finite(f.usage.outputTokens)}}`;
+  return `${line},"latencyMs":${finite(f.latencyMs)},"msg":"request"}\n`;
+}
+
+/** JSON has no NaN or Infinity: pino writes them as null. */
+const finite = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+
+/**
+ * The request log over `logger`. A logger from `createProxyLogger` gets the direct line, written only while
+ * its level lets `info` through; any other logger (an embedder's) gets `info({ reqId, ...fields }, 'request')`.
+ */
+export function requestLogOf(logger: FastifyBaseLogger): RequestLog {
+  const dest = DESTINATIONS.get(logger);
+  if (dest === undefined) {
+    return {
+      request: (reqId, fields) => logger.info({ reqId, ...fields }, 'request'),
+      error: (obj, msg) => logger.error(obj, msg),
+    };
+  }
+  const ours = logger as Logger;
+  return {
+    request: (reqId, fields) => {
+      if (ours.levelVal <= INFO) dest.write(requestLine(Date.now(), reqId, fields));
+    },
+    error: (obj, msg) => ours.error(obj, msg),
+  };
 }

@@ -57,7 +57,7 @@ function shed(core: ProxyCore, protocol: Protocol, req: FastifyRequest, reply: F
       tel.settled(record);
       core.onSettle?.(record);
     },
-    req.log,
+    core.requestLog,
   );
   const e = proxyError('overloaded', `the proxy has ${max} requests in flight, its limit; retry after ${OVERLOAD_RETRY_AFTER_SEC} s`);
   void reply

@@ -11,7 +11,7 @@ import type { ProxyCore } from './core.js';
 import { errorBody, protocolOfUrl, proxyError, statusOf, type ProxyError } from './errors.js';
 import { handleApi } from './handler.js';
 import { DEFAULT_MAX_IN_FLIGHT, RequestGate } from './overload.js';
-import { createProxyLogger } from './logger.js';
+import { createProxyLogger, requestLogOf } from './logger.js';
 import { anthropicModelList, openaiModelList, reachableModels } from './models.js';
 import type { PolicyStore } from './policy-snapshot.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
@@ -109,6 +109,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     onSettle: options.onSettle,
     telemetry: new ProxyTelemetry({ metrics, audit: options.audit, env, log: logger }),
     adminHash: admin.hash,
+    requestLog: requestLogOf(logger),
     lifecycle: { draining: false },
   };
 

@@ -3,6 +3,7 @@
 import type { Candidate, RequestContext } from '../engine/index.js';
 import type { RequestErrorCode } from '../errors.js';
 import { sentCount, type AttemptRecord } from './failover.js';
+import type { RequestLog } from './logger.js';
 import type { Protocol, Usage } from './protocol.js';
 
 /**
@@ -68,17 +69,12 @@ export const emptyDraft = (): SettleDraft => ({
   attempts: [],
 });
 
-export interface SettleLog {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** A function that builds the record, logs one line and calls the hook; later calls do nothing. */
 export function settler(
   base: { requestId: string; protocol: Protocol; policyVersion: string; started: number },
   draft: SettleDraft,
   hook: SettleHook | undefined,
-  log: SettleLog,
+  log: RequestLog,
 ): (outcome: SettleOutcome, status: number, usage: Usage | undefined, errorCode: RequestErrorCode | undefined, outputChars?: number) => void {
   let done = false;
   return (outcome, status, usage, errorCode, outputChars = 0) => {
@@ -86,25 +82,22 @@ export function settler(
     done = true;
     const latencyMs = Math.round((performance.now() - base.started) * 1000) / 1000;
     const record: SettleRecord = { requestId: base.requestId, protocol: base.protocol, policyVersion: base.policyVersion, ...draft, usage, outputChars, outcome, status, errorCode, latencyMs };
-    // The request's logger already carries its id (`reqId`).
-    const failures = record.attempts.filter((a) => a.result === 'failed' || a.result === 'skipped');
-    log.info(
-      {
-        team: record.team,
-        keyId: record.keyId,
-        route: record.route,
-        model: record.model,
-        provider: record.provider,
-        status,
-        outcome,
-        errorCode,
-        attempts: sentCount(record.attempts),
-        ...(failures.length === 0 ? {} : { failures: failures.map((a) => `${a.model} (${a.provider}): ${a.note}`) }),
-        usage,
-        latencyMs,
-      },
-      'request',
-    );
+    let failures: string[] | undefined;
+    for (const a of record.attempts) if (a.result === 'failed' || a.result === 'skipped') (failures ??= []).push(`${a.model} (${a.provider}): ${a.note}`);
+    log.request(record.requestId, {
+      team: record.team,
+      keyId: record.keyId,
+      route: record.route,
+      model: record.model,
+      provider: record.provider,
+      status,
+      outcome,
+      errorCode,
+      attempts: sentCount(record.attempts),
+      failures,
+      usage,
+      latencyMs,
+    });
     if (hook === undefined) return;
     try {
       hook(record);

@@ -103,45 +103,124 @@ async function readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
+/** Bytes of a refused answer read (and dropped) so its connection stays reusable; a longer one closes it. */
+const DISCARD_BYTES = 128 * 1024;
+
+type Whole = { ok: true; status: number; headers: UpstreamHeaders; body: Buffer } | { ok: false; error: unknown; status: number | undefined };
+
+/**
+ * A complete non-streaming answer, read straight from undici's dispatch callbacks into one buffer: no body
+ * stream, async iterator or end-of-stream listeners per request. The body of a status the caller will not
+ * relay (`discard`) is read and dropped, up to `DISCARD_BYTES`.
+ */
+function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, discard: (status: number) => boolean): Promise<Whole> {
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    let headers: UpstreamHeaders = {};
+    let keep = true;
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let controller: Dispatcher.DispatchController | undefined;
+    const onAbort = (): void => controller?.abort(new Error('the client went away'));
+    let listening = false;
+    const finish = (result: Whole): void => {
+      if (listening) signal.off('abort', onAbort);
+      listening = false;
+      resolve(result);
+    };
+    pool.dispatch(options, {
+      onRequestStart(c) {
+        controller = c;
+        if (signal.aborted) c.abort(new Error('the client went away'));
+        else if (!listening) {
+          listening = true;
+          signal.once('abort', onAbort);
+        }
+      },
+      onResponseStart(_c, code, received) {
+        status = code;
+        headers = received;
+        keep = !discard(code);
+        chunks = [];
+        size = 0;
+      },
+      onResponseData(c, chunk) {
+        size += chunk.length;
+        if (keep) {
+          if (size > MAX_ANSWER_BYTES) c.abort(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+          else chunks.push(chunk);
+        } else if (size > DISCARD_BYTES) c.abort(new Error('refused answer too large to drain'));
+      },
+      onResponseEnd() {
+        // INVARIANT: undici calls onResponseStart before onResponseEnd.
+        finish({ ok: true, status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, keep ? size : 0) });
+      },
+      onResponseError(_c, error) {
+        // A refused answer cut while draining is still the status it answered.
+        if (status !== undefined && !keep && !signal.aborted) finish({ ok: true, status, headers, body: Buffer.alloc(0) });
+        else finish({ ok: false, error, status });
+      },
+    });
+  });
+}
+
+/** The verdict on a status that is not relayed: a failover status, a refused credential or a redirect. */
+function refusedStatus(status: number, headers: UpstreamHeaders, failoverStatus: ReadonlySet<number>): AttemptResult | undefined {
+  if (failoverStatus.has(status)) {
+    const wait = status === 429 ? retryAfterMs(headers['retry-after']) : undefined;
+    return { kind: 'failed', failure: 'status', status, ...(wait === undefined ? {} : { retryAfterMs: wait }), note: `answered ${status}` };
+  }
+  // The provider refused our credential: the client's request is fine, another provider may serve it.
+  if (status === 401 || status === 403) return { kind: 'failed', failure: 'status', status, note: `refused the proxy's credential (${status})` };
+  if (status >= 300 && status < 400) return { kind: 'failed', failure: 'status', status, note: `answered a redirect (${status}); redirects are not followed` };
+  return undefined;
+}
+
+const isRefused = (failoverStatus: ReadonlySet<number>) => (status: number): boolean =>
+  failoverStatus.has(status) || status === 401 || status === 403 || (status >= 300 && status < 400);
+
 export async function attempt(pools: UpstreamPools, input: AttemptInput): Promise<AttemptResult> {
   const { upstream, signal } = input;
+  const pool = pools.get(upstream.origin, upstream.timeouts.connectMs);
+  const options: Dispatcher.DispatchOptions = {
+    method: 'POST',
+    path: upstream.basePath + UPSTREAM_PATH[input.protocol],
+    headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream, input.traceparent),
+    body: input.body,
+    headersTimeout: upstream.timeouts.firstByteMs,
+    bodyTimeout: upstream.timeouts.idleMs,
+  };
+  if (!input.stream) {
+    if (signal.aborted) return { kind: 'aborted' };
+    const whole = await readWhole(pool, options, signal, isRefused(input.failoverStatus));
+    if (!whole.ok) {
+      if (signal.aborted) return { kind: 'aborted' };
+      const failed = describeError(whole.error, upstream);
+      return whole.status === undefined ? { kind: 'failed', ...failed } : { kind: 'failed', ...failed, status: whole.status };
+    }
+    return refusedStatus(whole.status, whole.headers, input.failoverStatus) ?? { kind: 'answer', status: whole.status, headers: whole.headers, body: whole.body };
+  }
   let res: Dispatcher.ResponseData;
   try {
-    res = await pools.get(upstream.origin, upstream.timeouts.connectMs).request({
-      method: 'POST',
-      path: upstream.basePath + UPSTREAM_PATH[input.protocol],
-      headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream, input.traceparent),
-      body: input.body,
-      signal,
-      headersTimeout: upstream.timeouts.firstByteMs,
-      bodyTimeout: upstream.timeouts.idleMs,
-    });
+    res = await pool.request({ ...options, signal });
   } catch (err) {
     return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', ...describeError(err, upstream) };
   }
   const status = res.statusCode;
   const headers = res.headers;
   try {
-    if (input.failoverStatus.has(status)) {
+    const refused = refusedStatus(status, headers, input.failoverStatus);
+    if (refused !== undefined) {
       await res.body.dump();
-      const wait = status === 429 ? retryAfterMs(headers['retry-after']) : undefined;
-      return { kind: 'failed', failure: 'status', status, ...(wait === undefined ? {} : { retryAfterMs: wait }), note: `answered ${status}` };
+      return refused;
     }
-    if (status === 401 || status === 403) {
-      // The provider refused our credential: the client's request is fine, another provider may serve it.
-      await res.body.dump();
-      return { kind: 'failed', failure: 'status', status, note: `refused the proxy's credential (${status})` };
-    }
-    if (status >= 300 && status < 400) {
-      await res.body.dump();
-      return { kind: 'failed', failure: 'status', status, note: `answered a redirect (${status}); redirects are not followed` };
-    }
-    if (input.stream && status >= 200 && status < 300) {
+    if (status >= 200 && status < 300) {
       const rest = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
       const first = await rest.next();
       if (first.done === true) return { kind: 'failed', failure: 'connection', status, note: 'the stream ended before its first event' };
       return { kind: 'stream', status, headers, first: first.value, rest };
     }
+    // An error status on a streaming request: relayed whole, like any answer.
     return { kind: 'answer', status, headers, body: await readAll(res.body) };
   } catch (err) {
     if (signal.aborted) return { kind: 'aborted' };
