@@ -1,5 +1,5 @@
 // `--ledger <url>`: `sqlite:./switchyard.db` (relative to the working directory), `sqlite:///var/lib/x.db`,
-// `sqlite::memory:`, optionally `?synchronous=normal`; `redis://[:password@]host:port[/db][?namespace=name]`.
+// `sqlite::memory:`, optionally `?synchronous=normal` and `hold_ms=N` (sqlite-file.ts); `redis://[:password@]host:port[/db][?namespace=name]`.
 // Opening problems are results (the CLI reports them and exits 2), not exceptions.
 import { isAbsolute, resolve } from 'node:path';
 import type { Ledger } from './ledger.js';
@@ -16,7 +16,11 @@ export interface OpenOptions {
   readonly cwd?: string;
 }
 
-type Target = { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: Synchronous } | { readonly kind: 'redis'; readonly url: string };
+type SqliteTarget = { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: Synchronous; readonly holdMs?: number };
+type Target = SqliteTarget | { readonly kind: 'redis'; readonly url: string };
+
+/** Longest `hold_ms`: other processes' writers wait up to this on the lock. */
+export const MAX_HOLD_MS = 100;
 
 const USAGE = 'use `sqlite:<path>`, `sqlite::memory:` or `redis://host:port`';
 
@@ -26,17 +30,25 @@ export function parseLedgerUrl(url: string, options: OpenOptions = {}): Opened<T
   if (!url.startsWith('sqlite:')) return { ok: false, error: `unsupported ledger \`${url}\`: ${USAGE}` };
   const [rest = '', query] = splitOnce(url.slice('sqlite:'.length), '?');
   let synchronous: Synchronous | undefined;
+  let holdMs: number | undefined;
   for (const pair of query ? query.split('&') : []) {
     const [name, value] = splitOnce(pair, '=');
     if (name === 'synchronous' && (value === 'full' || value === 'normal')) synchronous = value;
-    else return { ok: false, error: `unknown ledger option \`${pair}\` in \`${url}\`: the only one is \`synchronous=full|normal\`` };
+    else if (name === 'hold_ms' && value !== undefined && /^\d+$/.test(value) && Number(value) <= MAX_HOLD_MS) holdMs = Number(value);
+    else if (name === 'hold_ms') return { ok: false, error: `ledger option \`${pair}\` in \`${url}\`: \`hold_ms\` is whole milliseconds from 0 to ${MAX_HOLD_MS}` };
+    else return { ok: false, error: `unknown ledger option \`${pair}\` in \`${url}\`: use \`synchronous=full|normal\` or \`hold_ms=N\`` };
   }
   // `sqlite:///abs/file.db` is the URL spelling of an absolute path; `sqlite:/abs/file.db` means the same.
   const path = rest.startsWith('//') ? rest.slice(2) : rest;
   if (path === '') return { ok: false, error: `ledger \`${url}\` names no file: ${USAGE}` };
   const resolved = path === ':memory:' || isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  return { ok: true, value: synchronous ? { kind: 'sqlite', path: resolved, synchronous } : { kind: 'sqlite', path: resolved } };
+  return { ok: true, value: { kind: 'sqlite', path: resolved, ...(synchronous ? { synchronous } : {}), ...(holdMs !== undefined ? { holdMs } : {}) } };
 }
+
+const sqliteOptions = (t: SqliteTarget): SqliteLedgerOptions => ({
+  ...(t.synchronous ? { synchronous: t.synchronous } : {}),
+  ...(t.holdMs !== undefined ? { holdMs: t.holdMs } : {}),
+});
 
 export async function openLedger(url: string, options: OpenOptions = {}): Promise<Opened<Ledger>> {
   const target = parseLedgerUrl(url, options);
@@ -47,7 +59,7 @@ export async function openLedger(url: string, options: OpenOptions = {}): Promis
       return attempt(url, async () => {
         // Loaded on demand so that commands without a ledger never load the native driver.
         const { openSqliteLedger } = await import('./sqlite-ledger.js');
-        return openSqliteLedger(t.path, t.synchronous ? { synchronous: t.synchronous } : {});
+        return openSqliteLedger(t.path, sqliteOptions(t));
       });
     case 'redis':
       return attempt(url, async () => {
@@ -68,7 +80,7 @@ export async function openRateLimiter(url: string, options: OpenOptions = {}): P
     case 'sqlite':
       return attempt(url, async () => {
         const { openSqliteRateLimiter } = await import('./sqlite-rate-limit.js');
-        return openSqliteRateLimiter(t.path);
+        return openSqliteRateLimiter(t.path, t.holdMs !== undefined ? { holdMs: t.holdMs } : {});
       });
     case 'redis':
       return attempt(url, async () => {

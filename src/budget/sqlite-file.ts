@@ -1,9 +1,10 @@
 // One connection per ledger file per process, shared by the ledger and the rate limiter, with group commit:
-// the writes of one event-loop turn share one IMMEDIATE transaction, committed once the turn's I/O callbacks
-// have run (setImmediate). A commit costs the same for one write as for thirty, and under load a turn carries
-// many. The write lock is held from the first write to the commit, so no other process interleaves with a
-// check-then-update; and since every writer of this process goes through this one connection, none of them can
-// wait on a lock its own event loop holds.
+// writes share one IMMEDIATE transaction, committed at the end of the turn (setImmediate) when a caller waits
+// on the commit (a settlement), else held open up to `holdMs` for later turns' writes to join (a reservation,
+// a rate-limit take: nobody waits on those; not while another connection writes to the file). A commit costs the same for one write as for thirty, and under
+// load a turn carries many. The write lock is held from the first write to the commit, so no other process
+// interleaves with a check-then-update; and since every writer of this process goes through this one
+// connection, none of them can wait on a lock its own event loop holds.
 //
 // Write-back mirrors: the ledger and the rate limiter keep the rows they use (bucket totals, token buckets) in
 // memory and write each changed row once, just before the turn's COMMIT (their `flush`), instead of once per
@@ -19,16 +20,38 @@ import { keepWal, type WalKeeper } from './sqlite-wal.js';
 export interface SqliteFileOptions extends PragmaOptions {
   /** Interval of WAL checkpoints, run between requests (the first opener's value holds). */
   readonly checkpointEveryMs?: number;
+  /**
+   * How long a group transaction nobody waits on may stay open for later turns' writes to join it (the first
+   * opener's value holds; default `DEFAULT_HOLD_MS`, 0 commits at the end of every turn that wrote). See
+   * `committed()`: a caller that waits for a commit gets it at the end of its turn whatever this says.
+   */
+  readonly holdMs?: number;
 }
+
+/**
+ * A request reserves in one turn and settles in a later one, and only the settlement is waited on. Held this
+ * long, the reservations of the turns between join the next settlement's commit: at moderate load a request
+ * then costs about one transaction instead of two. Other processes' writers wait on the lock (busy_timeout)
+ * at most this much longer; their readers are never blocked (WAL).
+ */
+export const DEFAULT_HOLD_MS = 2;
+
+/**
+ * Holding stops while another connection writes to the file: its writers would wait on our lock, blocking
+ * their event loop, once per hold. After this long without seeing another connection's commit it resumes.
+ */
+export const SHARED_QUIET_MS = 1_000;
 
 export interface SqliteFile {
   readonly db: Database.Database;
   /**
-   * Runs `write` in the turn's group transaction, opening it if needed. Pass a `db.transaction` for a write of
-   * several statements, so a throw undoes only its own (a savepoint); a single statement needs none.
+   * Runs `write` in the open group transaction, opening it if needed. Pass a `db.transaction` for a write of
+   * several statements, so a throw undoes only its own (a savepoint); a single statement needs none. `done`
+   * settles with the commit, which may be up to `holdMs` later: to have it at the end of this turn, wait on
+   * `committed()` instead.
    */
   inBatch<A extends unknown[], R>(write: (...args: A) => R, ...args: A): { readonly result: R; readonly done: Promise<void> };
-  /** True while this process holds the write lock in a turn's transaction (mirrors are current then). */
+  /** True while this process holds the write lock in a group transaction (mirrors are current then). */
   inTurn(): boolean;
   /**
    * Outside a turn, checks whether another connection committed since this one last looked, and if so
@@ -40,7 +63,10 @@ export interface SqliteFile {
    * stale. For the life of the connection: a mirror is one per file, shared by everything opened on it.
    */
   mirror(hooks: MirrorHooks): void;
-  /** Resolves once every write made so far is committed (rejects if that commit failed). */
+  /**
+   * Resolves once every write made so far is committed (rejects if that commit failed), and has the open group
+   * transaction committed at the end of this turn rather than held.
+   */
   committed(): Promise<void>;
   /** Commits the open group transaction now (before reads that must not wait, and on close). */
   commitNow(): void;
@@ -88,7 +114,8 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): S
     throw err;
   }
   const wal = keepWal(db, { durable: true, checkpointEveryMs: options.checkpointEveryMs ?? 1_000 });
-  const shared: Shared = { file: groupCommit(db, wal, () => release()), holders: 1 };
+  const holdMs = Math.max(0, options.holdMs ?? DEFAULT_HOLD_MS);
+  const shared: Shared = { file: groupCommit(db, wal, holdMs, () => release()), holders: 1 };
   if (key !== undefined) open.set(key, shared);
   async function release(): Promise<void> {
     shared.holders -= 1;
@@ -101,11 +128,20 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): S
   return shared.file;
 }
 
-function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promise<void>): SqliteFile {
+function groupCommit(db: Database.Database, wal: WalKeeper, holdMs: number, release: () => Promise<void>): SqliteFile {
   let batch: Batch | undefined;
+  // The open batch's commit: at the end of a turn (`soon`) when someone waits on it or holding is off, else
+  // when the hold runs out.
+  let soon: NodeJS.Immediate | undefined;
+  let held: NodeJS.Timeout | undefined;
+  const commitSoon = (): void => {
+    soon ??= setImmediate(commitNow);
+  };
   const mirrors: MirrorHooks[] = [];
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   let seenVersion = dataVersion.get();
+  /** When a commit by another connection was last seen. */
+  let sharedAt = -Infinity;
   const invalidate = (): void => {
     for (const m of mirrors) m.invalidate();
   };
@@ -114,10 +150,15 @@ function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promi
     const version = dataVersion.get();
     if (version === seenVersion) return;
     seenVersion = version;
+    sharedAt = Date.now();
     invalidate();
   };
 
   const commitNow = (): void => {
+    if (soon !== undefined) clearImmediate(soon);
+    if (held !== undefined) clearTimeout(held);
+    soon = undefined;
+    held = undefined;
     const b = batch;
     if (b === undefined) return;
     batch = undefined;
@@ -150,7 +191,8 @@ function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promi
     });
     // A reservation's caller never waits for the commit; a failed one is reported by the settles that do.
     done.catch(() => undefined);
-    setImmediate(commitNow);
+    if (holdMs > 0 && Date.now() - sharedAt >= SHARED_QUIET_MS) held = setTimeout(commitNow, holdMs);
+    else commitSoon();
     return { done, resolve, reject };
   };
 
@@ -169,7 +211,11 @@ function groupCommit(db: Database.Database, wal: WalKeeper, release: () => Promi
     mirror(hooks) {
       mirrors.push(hooks);
     },
-    committed: () => (batch === undefined ? Promise.resolve() : batch.done),
+    committed() {
+      if (batch === undefined) return Promise.resolve();
+      commitSoon();
+      return batch.done;
+    },
     commitNow,
     flush: () => wal.flush(),
     release,

@@ -15,8 +15,7 @@ import type {
   ReserveResult,
   SettleResult,
 } from './ledger.js';
-import { openSqliteFile, type SqliteFile } from './sqlite-file.js';
-import type { PragmaOptions } from './sqlite-schema.js';
+import { openSqliteFile, type SqliteFile, type SqliteFileOptions } from './sqlite-file.js';
 import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
@@ -24,7 +23,7 @@ const MAX_UNION_KEYS = 32;
 /** Most reservations one finishing UPDATE names (SQLite binds at most 32,766 parameters, four a row). */
 const FINISH_CHUNK = 64;
 
-export interface SqliteLedgerOptions extends PragmaOptions {
+export interface SqliteLedgerOptions extends SqliteFileOptions {
   /**
    * `full` (default): `settle` resolves only once the settlement is on stable storage, so an acknowledged
    * settlement survives a power cut, not only a killed process (one fdatasync shared by concurrent settles,
@@ -38,8 +37,6 @@ export interface SqliteLedgerOptions extends PragmaOptions {
   readonly retainFinishedMs?: number;
   /** How long after its window ends a bucket's figures are kept (for reports of the last window). */
   readonly retainWindowsMs?: number;
-  /** Interval of WAL checkpoints, run between requests. */
-  readonly checkpointEveryMs?: number;
 }
 
 
@@ -470,8 +467,8 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
   /** Settles and releases not yet acknowledged: closing waits for them. */
   const inFlight = new Set<Promise<unknown>>();
   const finishing = (id: string, actual: number | null, now: number): Promise<SettleResult> => {
-    const { result, done } = file.inBatch(core.finishInTurn, id, actual, now);
-    const acknowledged = done.then(async () => {
+    const { result } = file.inBatch(core.finishInTurn, id, actual, now);
+    const acknowledged = file.committed().then(async () => {
       if (result.ok && actual !== null && durable) await file.flush();
       return result;
     });
@@ -502,8 +499,8 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
       return core.listCurrent(now);
     },
     async expire(now) {
-      const { result, done } = file.inBatch(core.expireInTurn, now, retainFinishedMs, retainWindowsMs);
-      await done;
+      const { result } = file.inBatch(core.expireInTurn, now, retainFinishedMs, retainWindowsMs);
+      await file.committed();
       return result;
     },
     async markThreshold(key, atPercent) {

@@ -4,8 +4,7 @@
 // each bucket the turn changed is written once before its commit. Tokens lost to a power cut are harmless:
 // takes never wait for the commit.
 import { assertTake, takeTokens, type RateLimiter, type TakeResult, type TokenBucketState } from './rate-limit.js';
-import { openSqliteFile, type SqliteFile } from './sqlite-file.js';
-import type { PragmaOptions } from './sqlite-schema.js';
+import { openSqliteFile, type SqliteFile, type SqliteFileOptions } from './sqlite-file.js';
 
 /** Every this many takes, rows of buckets that have refilled completely are dropped (a missing row is a full bucket). */
 const PRUNE_EVERY = 1_024;
@@ -22,7 +21,7 @@ type Take = (key: string, capacity: number, refillPerSecond: number, cost: numbe
 /** One per file, shared by every limiter opened on it in this process (one mirror per file). */
 const takers = new WeakMap<SqliteFile, Take>();
 
-export function openSqliteRateLimiter(path: string, options: PragmaOptions = {}): RateLimiter {
+export function openSqliteRateLimiter(path: string, options: SqliteFileOptions = {}): RateLimiter {
   const file = openSqliteFile(path, options);
   let take = takers.get(file);
   if (take === undefined) {

@@ -17,6 +17,8 @@ describe('parseLedgerUrl', () => {
     expect(parseLedgerUrl('sqlite:/var/lib/spend.db')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/var/lib/spend.db' } });
     expect(parseLedgerUrl('sqlite::memory:')).toEqual({ ok: true, value: { kind: 'sqlite', path: ':memory:' } });
     expect(parseLedgerUrl('sqlite:/x.db?synchronous=normal')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', synchronous: 'normal' } });
+    expect(parseLedgerUrl('sqlite:/x.db?hold_ms=0&synchronous=normal')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', synchronous: 'normal', holdMs: 0 } });
+    expect(parseLedgerUrl('sqlite:/x.db?hold_ms=100')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', holdMs: 100 } });
   });
 
   it('recognises Redis URLs', () => {
@@ -32,8 +34,14 @@ describe('parseLedgerUrl', () => {
     expect(parseLedgerUrl('sqlite:')).toMatchObject({ ok: false, error: expect.stringMatching(/^ledger `sqlite:` names no file/) });
     expect(parseLedgerUrl('sqlite:/x.db?synchronous=off')).toEqual({
       ok: false,
-      error: 'unknown ledger option `synchronous=off` in `sqlite:/x.db?synchronous=off`: the only one is `synchronous=full|normal`',
+      error: 'unknown ledger option `synchronous=off` in `sqlite:/x.db?synchronous=off`: use `synchronous=full|normal` or `hold_ms=N`',
     });
+    for (const bad of ['hold_ms=', 'hold_ms=-1', 'hold_ms=1.5', 'hold_ms=101', 'hold_ms=soon']) {
+      expect(parseLedgerUrl(`sqlite:/x.db?${bad}`)).toEqual({
+        ok: false,
+        error: `ledger option \`${bad}\` in \`sqlite:/x.db?${bad}\`: \`hold_ms\` is whole milliseconds from 0 to 100`,
+      });
+    }
   });
 
   it('never shows a Redis password', () => {

@@ -171,7 +171,8 @@ describe('write-back mirror', () => {
 
   it('reads a token bucket again after another process took from it', async () => {
     const path = fresh();
-    const limiter = openSqliteRateLimiter(path);
+    // Committed at the end of each turn (a take is not held), so the neighbour sees it after one.
+    const limiter = openSqliteRateLimiter(path, { holdMs: 0 });
     const neighbour = other(path);
     const spec = { capacity: 10, refillPerSecond: 0.001 };
     try {
