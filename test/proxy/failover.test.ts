@@ -37,6 +37,10 @@ describe('failover to the next candidate before the first byte', () => {
     ['a connection reset', { reset: true }, 'reset'],
     ['a first-byte timeout', { firstByteDelayMs: 2_000 }, 'first-byte-delay'],
     ['a refused provider credential', { status: 401 }, '401'],
+    // The answer is read whole before anything reaches the client, so a cut body is still a failed attempt.
+    ['an answer cut half-way through its body', { cutAfterChunks: 1 }, 'cut'],
+    // A refused answer is drained to keep its connection, but not past 128 KiB: the status still decides.
+    ['503 with an error body too long to drain', { status: 503, body: 'x'.repeat(300_000) }, '503'],
   ];
   for (const [name, fault, label] of matrix) {
     it(`moves on after ${name}`, async () => {
