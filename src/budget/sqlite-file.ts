@@ -1,10 +1,11 @@
 // One connection per ledger file per process, shared by the ledger and the rate limiter, with group commit:
 // writes share one IMMEDIATE transaction, committed at the end of the turn (setImmediate) when a caller waits
 // on the commit (a settlement), else held open up to `holdMs` for later turns' writes to join (a reservation,
-// a rate-limit take: nobody waits on those; not while another connection writes to the file). A commit costs the same for one write as for thirty, and under
-// load a turn carries many. The write lock is held from the first write to the commit, so no other process
-// interleaves with a check-then-update; and since every writer of this process goes through this one
-// connection, none of them can wait on a lock its own event loop holds.
+// a rate-limit take: nobody waits on those; never while another connection writes to the file). A commit
+// costs the same for one write as for thirty, and under load a turn carries many. The write lock is held from
+// the first write to the commit, so no other process interleaves with a check-then-update; and since every
+// writer of this process goes through this one connection, none of them can wait on a lock its own event loop
+// holds.
 //
 // Write-back mirrors: the ledger and the rate limiter keep the rows they use (bucket totals, token buckets) in
 // memory and write each changed row once, just before the turn's COMMIT (their `flush`), instead of once per

@@ -110,10 +110,10 @@ type Whole = { ok: true; status: number; headers: UpstreamHeaders; body: Buffer 
 
 /**
  * A complete non-streaming answer, read straight from undici's dispatch callbacks into one buffer: no body
- * stream, async iterator or end-of-stream listeners per request. The body of a status the caller will not
- * relay (`discard`) is read and dropped, up to `DISCARD_BYTES`.
+ * stream, async iterator or end-of-stream listeners per request. The body of a refused status (`isRefused`)
+ * is read and dropped, up to `DISCARD_BYTES`.
  */
-function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, discard: (status: number) => boolean): Promise<Whole> {
+function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>): Promise<Whole> {
   return new Promise((resolve) => {
     let status: number | undefined;
     let headers: UpstreamHeaders = {};
@@ -140,7 +140,7 @@ function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal
       onResponseStart(_c, code, received) {
         status = code;
         headers = received;
-        keep = !discard(code);
+        keep = !isRefused(code, failoverStatus);
         chunks = [];
         size = 0;
       },
@@ -164,7 +164,11 @@ function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal
   });
 }
 
-/** The verdict on a status that is not relayed: a failover status, a refused credential or a redirect. */
+/** A status that is not relayed: a failover status of the route, a refused credential or a redirect. */
+const isRefused = (status: number, failoverStatus: ReadonlySet<number>): boolean =>
+  failoverStatus.has(status) || status === 401 || status === 403 || (status >= 300 && status < 400);
+
+/** The verdict on a refused status (`isRefused`); undefined for one that is relayed. */
 function refusedStatus(status: number, headers: UpstreamHeaders, failoverStatus: ReadonlySet<number>): AttemptResult | undefined {
   if (failoverStatus.has(status)) {
     const wait = status === 429 ? retryAfterMs(headers['retry-after']) : undefined;
@@ -175,9 +179,6 @@ function refusedStatus(status: number, headers: UpstreamHeaders, failoverStatus:
   if (status >= 300 && status < 400) return { kind: 'failed', failure: 'status', status, note: `answered a redirect (${status}); redirects are not followed` };
   return undefined;
 }
-
-const isRefused = (failoverStatus: ReadonlySet<number>) => (status: number): boolean =>
-  failoverStatus.has(status) || status === 401 || status === 403 || (status >= 300 && status < 400);
 
 export async function attempt(pools: UpstreamPools, input: AttemptInput): Promise<AttemptResult> {
   const { upstream, signal } = input;
@@ -192,7 +193,7 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
   };
   if (!input.stream) {
     if (signal.aborted) return { kind: 'aborted' };
-    const whole = await readWhole(pool, options, signal, isRefused(input.failoverStatus));
+    const whole = await readWhole(pool, options, signal, input.failoverStatus);
     if (!whole.ok) {
       if (signal.aborted) return { kind: 'aborted' };
       const failed = describeError(whole.error, upstream);
