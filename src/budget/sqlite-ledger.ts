@@ -2,7 +2,7 @@
 // Every write runs in the group transaction of its event-loop turn (sqlite-file.ts): the check and the update
 // of a reservation cannot interleave with another process's, and one commit serves every request of a turn.
 // Bucket totals live in the file's write-back mirror: a request's reserve is one INSERT of its reservation, and
-// just before the commit each bucket the turn changed is written once and its settled reservations in one UPDATE.
+// just before the commit each bucket the turn changed is written once and each settled reservation's row.
 // `reserve` answers at once; `settle` resolves after the commit (and the disk flush), `committed()` once
 // everything written so far is committed.
 import type Database from 'better-sqlite3';
@@ -20,8 +20,6 @@ import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
 const MAX_UNION_KEYS = 32;
-/** Most reservations one finishing UPDATE names (SQLite binds at most 32,766 parameters, four a row). */
-const FINISH_CHUNK = 64;
 
 export interface SqliteLedgerOptions extends SqliteFileOptions {
   /**
@@ -41,6 +39,9 @@ export interface SqliteLedgerOptions extends SqliteFileOptions {
 
 
 type State = 'open' | 'settled' | 'released' | 'expired';
+
+/** A held reservation finished in this turn, as its row is written before the commit. */
+type Finish = readonly [id: string, state: 'settled' | 'released', actual: number | null, finished: number];
 
 interface UsageRow {
   readonly budget: string;
@@ -162,6 +163,7 @@ function createCore(file: SqliteFile): Core {
       "UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open' RETURNING amount, bucket_ids",
     ),
     finish: db.prepare<[string, number | null, number, string]>('UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ?'),
+    finishHeld: db.prepare<[string, number | null, number, string]>("UPDATE reservations SET state = ?, actual = ?, finished = ? WHERE id = ? AND state = 'open'"),
     charge: db.prepare<[number, number, number, number], BucketRow & { id: number; touched: number }>(
       `UPDATE buckets SET committed = committed + ?, reserved = reserved - ?, touched = max(touched, ?) WHERE id = ?
        RETURNING id, budget, bucket, win, window_start, limit_micros, committed, reserved, touched`,
@@ -184,31 +186,17 @@ function createCore(file: SqliteFile): Core {
     ),
   };
 
-  // The finishes of a turn in one UPDATE per FINISH_CHUNK rows, prepared once per row count.
-  const finishStatements = new Map<number, Database.Statement<(string | number | null)[]>>();
-  const finishStatement = (rows: number): Database.Statement<(string | number | null)[]> => {
-    let statement = finishStatements.get(rows);
-    if (statement === undefined) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
-      statement = db.prepare<(string | number | null)[]>(
-        `UPDATE reservations SET state = v.column2, actual = v.column3, finished = v.column4 FROM (VALUES ${values}) AS v
-         WHERE reservations.id = v.column1 AND reservations.state = 'open'`,
-      );
-      finishStatements.set(rows, statement);
-    }
-    return statement;
-  };
 
   // The write-back mirror (see sqlite-file.ts). A request's reserve is then one INSERT of its reservation row and
   // its settle moves memory only: the buckets' totals move in memory, and just before the commit each changed
-  // bucket is written once and the turn's finished reservations in one UPDATE, however many requests it carried.
+  // bucket is written once, however many requests of the turn moved it, and each finished reservation's row.
   // INVARIANT: while valid, a mirrored bucket's figures are its row's as this turn's transaction sees them (after
   // the turn's write-back); every `held` reservation is open in the database and holds its amount in its buckets.
   const byKey = new Map<string, Mirrored>();
   const held = new Map<string, Held>();
   let dirty: Mirrored[] = [];
   // Finishes of held reservations, written with the buckets: id, state, actual, finished for each.
-  let finishes: (string | number | null)[] = [];
+  let finishes: Finish[] = [];
   const keyOf = (k: BucketKey): string => `${k.window}\0${k.windowStart}\0${k.budget}\0${k.bucket}`;
 
   const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
@@ -229,14 +217,14 @@ function createCore(file: SqliteFile): Core {
    */
   const writeBack = (): void => {
     for (const m of dirty) st.bucketWrite.run(m.limit_micros, m.committed, m.reserved, m.touched, m.id);
-    for (let i = 0; i < finishes.length; i += FINISH_CHUNK * 4) {
-      const params = finishes.slice(i, i + FINISH_CHUNK * 4);
-      const rows = params.length / 4;
-      // INVARIANT (held): every one is open. Only a change made outside any turn of a ledger (the file edited by
-      // hand) breaks it; the turn then fails to commit and its settles reject rather than count twice or never.
-      const changed = finishStatement(rows).run(...params).changes;
-      if (changed !== rows) throw new Error(`${rows - changed} of ${rows} reservations settled in this turn were no longer open in the ledger file`);
-    }
+    // A point UPDATE each: as fast per row as one `UPDATE … FROM (VALUES …)` of the turn's rows from about eight
+    // rows on, and faster below, where a turn at moderate load is (one row: ~4.5 µs against ~7.7 µs, measured).
+    const rows = finishes.length;
+    let changed = 0;
+    for (const [id, state, actual, finished] of finishes) changed += st.finishHeld.run(state, actual, finished, id).changes;
+    // INVARIANT (held): every one is open. Only a change made outside any turn of a ledger (the file edited by
+    // hand) breaks it; the turn then fails to commit and its settles reject rather than count twice or never.
+    if (changed !== rows) throw new Error(`${rows - changed} of ${rows} reservations settled in this turn were no longer open in the ledger file`);
   };
   const written = (): void => {
     for (const m of dirty) m.dirty = false;
@@ -344,13 +332,13 @@ function createCore(file: SqliteFile): Core {
 
   /**
    * Runs in the turn's transaction. A held reservation is finished in memory: its buckets move, and its row is
-   * written with the turn's others in one statement before the commit.
+   * written with the turn's others before the commit.
    */
   const finishInTurn = (id: string, actual: number | null, now: number): SettleResult => {
     const h = held.get(id);
     if (h === undefined) return finishUnheld(id, actual, now);
     held.delete(id);
-    finishes.push(id, actual !== null ? 'settled' : 'released', actual, now);
+    finishes.push([id, actual !== null ? 'settled' : 'released', actual, now]);
     const spent = actual ?? 0;
     return {
       ok: true,

@@ -101,6 +101,36 @@ describe('write-back mirror', () => {
       expect(spy.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: 500, reserved: 0 });
     }));
 
+  // A turn writes few finishes as point updates and many as one statement per 64: both ways, every one lands.
+  it.each([1, 15, 16, 130])('writes %i settlements of one turn, each once, with the bucket they moved', async (n) =>
+    withPeer(async (ledger, spy) => {
+      const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+      expect((await Promise.all(ids.map((id) => ledger.reserve(reserve(id, 50, 100_000))))).every((r) => r.ok)).toBe(true);
+      await ledger.committed!();
+      // Even ids settle at their index, odd ones are released.
+      const turn = ids.map((id, i) => (i % 2 === 0 ? ledger.settle(id, i, T0) : ledger.release(id, T0)));
+      expect((await Promise.all(turn)).every((r) => r.ok)).toBe(true);
+      const rows = spy.prepare('SELECT id, state, actual FROM reservations').all() as { id: string; state: string; actual: number | null }[];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const [i, id] of ids.entries()) {
+        expect(byId.get(id)).toEqual(i % 2 === 0 ? { id, state: 'settled', actual: i } : { id, state: 'released', actual: null });
+      }
+      const spent = ids.reduce((sum, _, i) => (i % 2 === 0 ? sum + i : sum), 0);
+      expect(spy.prepare("SELECT committed, reserved FROM buckets WHERE budget = 'org'").get()).toEqual({ committed: spent, reserved: 0 });
+    }));
+
+  it.each([1, 20])('answers already-settled for one of %i held reservations another process finished meanwhile', async (n) =>
+    withPeer(async (ledger, spy) => {
+      const ids = Array.from({ length: n }, (_, i) => `h${i}`);
+      await Promise.all(ids.map((id) => ledger.reserve(reserve(id, 50, 100_000))));
+      await ledger.committed!();
+      spy.prepare("UPDATE reservations SET state = 'released', finished = ? WHERE id = ?").run(T0, ids[0]);
+      const results = await Promise.all(ids.map((id) => ledger.settle(id, 10, T0)));
+      expect(results[0]).toEqual({ ok: false, reason: 'already-settled' });
+      expect(results.slice(1).every((r) => r.ok)).toBe(true);
+      expect(spy.prepare("SELECT count(*) FROM reservations WHERE state = 'settled'").pluck().get()).toBe(n - 1);
+    }));
+
   it('sees spend another process committed, in reads and in the next reservation', async () =>
     withPeer(async (ledger, neighbour) => {
       expect(await ledger.reserve(reserve('a', 1_000))).toEqual({ ok: true });
