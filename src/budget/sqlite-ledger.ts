@@ -186,7 +186,6 @@ function createCore(file: SqliteFile): Core {
     ),
   };
 
-
   // The write-back mirror (see sqlite-file.ts). A request's reserve is then one INSERT of its reservation row and
   // its settle moves memory only: the buckets' totals move in memory, and just before the commit each changed
   // bucket is written once, however many requests of the turn moved it, and each finished reservation's row.
@@ -222,8 +221,10 @@ function createCore(file: SqliteFile): Core {
     const rows = finishes.length;
     let changed = 0;
     for (const [id, state, actual, finished] of finishes) changed += st.finishHeld.run(state, actual, finished, id).changes;
-    // INVARIANT (held): every one is open. Only a change made outside any turn of a ledger (the file edited by
-    // hand) breaks it; the turn then fails to commit and its settles reject rather than count twice or never.
+    // INVARIANT (held): every one is open. Another connection's change is seen when the turn begins (its commit
+    // moves `data_version`), which drops the mirror and `held` with it; only a write to the file through this
+    // connection outside the ledger could break it, and the turn then fails to commit and its settles reject
+    // rather than count twice or never.
     if (changed !== rows) throw new Error(`${rows - changed} of ${rows} reservations settled in this turn were no longer open in the ledger file`);
   };
   const written = (): void => {
