@@ -7,6 +7,10 @@ export interface CliIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stderr is a terminal (progress lines are drawn only there unless asked for); default false. */
   readonly stderrIsTTY?: boolean;
+  /** CPUs this process may run on (`os.availableParallelism()`); unknown when absent. */
+  readonly cpus?: number;
+  /** Node's own flags (`process.execArgv`); none known when absent. */
+  readonly execArgv?: readonly string[];
 }
 
 /** Exit codes: 0 ok, 1 policy/test failure, 2 usage or I/O error. */

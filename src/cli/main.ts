@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { EXIT, type CliIO, type ExitCode } from './command.js';
 import { COMMANDS } from './commands.js';
 
@@ -51,4 +52,6 @@ export const processIO: CliIO = {
   cwd: process.cwd(),
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
+  cpus: availableParallelism(),
+  execArgv: process.execArgv,
 };

@@ -63,6 +63,8 @@ Environment:
                                 OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, … (docs/observability.md)
 
 The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
+Node flags: \`npm start\` runs node with --max-semi-space-size=4 --single-threaded-gc; on one CPU the
+banner warns when the second is missing (docs/proxy.md).
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
 Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger or the audit log cannot be
 opened or the address cannot be bound.
@@ -219,6 +221,14 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
     );
     logger.warn({ files: busy, policyDirectory: abs }, 'files written on every request are inside the watched policy directory');
   }
+  if (sharesOneCpuWithGc(io)) {
+    lines.push(
+      'warning: this process has one CPU, and node marks its heap on helper threads that take turns with the proxy on it ' +
+        '(each major collection held requests back 30–60 ms at 1,000 req/s in the benchmarks): run node with --single-threaded-gc, ' +
+        'as `npm start` and the container image do',
+    );
+    logger.warn({ cpus: io.cpus }, 'one CPU and node\'s garbage collector on helper threads: run node with --single-threaded-gc');
+  }
   io.stderr(`${lines.join('\n')}\n`);
   logger.info({ url, policyVersion: snapshot.version, missingCredentials: missing }, 'listening');
   onReady?.({ url, store, app, budgets: budgets.value, telemetry: tel });
@@ -231,6 +241,12 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
   await tel.close();
   io.stderr('switchyard serve: stopped\n');
   return EXIT.ok;
+}
+
+/** One CPU, and node not told to keep its garbage collector on the main thread (V8 takes `_` for `-` in flags). */
+export function sharesOneCpuWithGc(io: Pick<CliIO, 'cpus' | 'execArgv'>): boolean {
+  if (io.cpus !== 1) return false;
+  return !(io.execArgv ?? []).some((flag) => flag.replaceAll('_', '-') === '--single-threaded-gc');
 }
 
 /**

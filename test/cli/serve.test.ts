@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
-import { serve, type RunningProxy } from '../../src/cli/serve.js';
+import { serve, sharesOneCpuWithGc, type RunningProxy } from '../../src/cli/serve.js';
 import { APP_KEY, CREDENTIALS, chat, closeSims, fixtureSources, startSims, type Sims } from '../proxy/fixture.js';
 
 let sims: Sims;
@@ -60,6 +60,28 @@ describe('switchyard serve', () => {
     stop.abort();
     expect(await exit).toBe(0);
     expect(cli.err).toContain('switchyard serve: stopped');
+  });
+
+  it('warns on one CPU when node was not started with --single-threaded-gc, and not otherwise', async () => {
+    const banner = async (facts: { cpus?: number; execArgv?: string[] }): Promise<string> => {
+      const cli = Object.assign(io({ SIM_A: sims.a.url, SIM_B: sims.b.url }), facts);
+      const stop = new AbortController();
+      let running: RunningProxy | undefined;
+      const exit = serve(['policies', '--port', '0', '--no-watch'], cli, stop.signal, (p) => {
+        running = p;
+      });
+      await expect.poll(() => running, { timeout: 10_000 }).toBeDefined();
+      stop.abort();
+      expect(await exit).toBe(0);
+      return cli.err;
+    };
+    const warning = 'warning: this process has one CPU, and node marks its heap on helper threads';
+    expect(await banner({ cpus: 1, execArgv: ['--max-semi-space-size=4'] })).toContain(`${warning} that take turns with the proxy on it`);
+    expect(await banner({ cpus: 1, execArgv: ['--max-semi-space-size=4', '--single-threaded-gc'] })).not.toContain(warning);
+    expect(await banner({ cpus: 2, execArgv: [] })).not.toContain(warning);
+    // V8 reads `_` as `-` in flag names; without the facts (an embedder's IO) nothing is claimed.
+    expect(sharesOneCpuWithGc({ cpus: 1, execArgv: ['--single_threaded_gc'] })).toBe(false);
+    expect(sharesOneCpuWithGc({})).toBe(false);
   });
 
   it('refuses an invalid policy with its diagnostics and exit 1', async () => {
