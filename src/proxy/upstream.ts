@@ -110,7 +110,7 @@ type Whole = { ok: true; status: number; headers: UpstreamHeaders; body: Buffer 
 
 /**
  * A complete non-streaming answer, read straight from undici's dispatch callbacks into one buffer: no body
- * stream, async iterator or end-of-stream listeners per request. The body of a refused status (`isRefused`)
+ * stream, async iterator or end-of-stream listeners per request. The body of a refused status (`refusedStatus`)
  * is read and dropped, up to `DISCARD_BYTES`.
  */
 function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>): Promise<Whole> {
@@ -140,7 +140,7 @@ function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal
       onResponseStart(_c, code, received) {
         status = code;
         headers = received;
-        keep = !isRefused(code, failoverStatus);
+        keep = refusedStatus(code, received, failoverStatus) === undefined;
         chunks = [];
         size = 0;
       },
@@ -164,11 +164,10 @@ function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal
   });
 }
 
-/** A status that is not relayed: a failover status of the route, a refused credential or a redirect. */
-const isRefused = (status: number, failoverStatus: ReadonlySet<number>): boolean =>
-  failoverStatus.has(status) || status === 401 || status === 403 || (status >= 300 && status < 400);
-
-/** The verdict on a refused status (`isRefused`); undefined for one that is relayed. */
+/**
+ * The verdict on a status that is not relayed — a failover status of the route, a refused credential or a
+ * redirect; undefined for one that is.
+ */
 function refusedStatus(status: number, headers: UpstreamHeaders, failoverStatus: ReadonlySet<number>): AttemptResult | undefined {
   if (failoverStatus.has(status)) {
     const wait = status === 429 ? retryAfterMs(headers['retry-after']) : undefined;
