@@ -1,9 +1,10 @@
 // `--ledger <url>`: `sqlite:./switchyard.db` (relative to the working directory), `sqlite:///var/lib/x.db`,
-// `sqlite::memory:`, optionally `?synchronous=normal` and `hold_ms=N` (sqlite-file.ts); `redis://[:password@]host:port[/db][?namespace=name]`.
+// `sqlite::memory:`, optionally `?synchronous=normal`, `hold_ms=N` and `flush_ms=N` (sqlite-file.ts); `redis://[:password@]host:port[/db][?namespace=name]`.
 // Opening problems are results (the CLI reports them and exits 2), not exceptions.
 import { isAbsolute, resolve } from 'node:path';
 import type { Ledger } from './ledger.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SqliteFileOptions } from './sqlite-file.js';
 import type { SqliteLedgerOptions } from './sqlite-ledger.js';
 import { maskUserinfo } from '../telemetry/redact.js';
 
@@ -16,11 +17,13 @@ export interface OpenOptions {
   readonly cwd?: string;
 }
 
-type SqliteTarget = { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: Synchronous; readonly holdMs?: number };
+type SqliteTarget = { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: Synchronous; readonly holdMs?: number; readonly flushMs?: number };
 type Target = SqliteTarget | { readonly kind: 'redis'; readonly url: string };
 
 /** Longest `hold_ms`: other processes' writers wait up to this on the lock. */
 export const MAX_HOLD_MS = 100;
+/** Longest `flush_ms`: settlements wait up to this for their flush. */
+export const MAX_FLUSH_MS = 1_000;
 
 const USAGE = 'use `sqlite:<path>`, `sqlite::memory:` or `redis://host:port`';
 
@@ -31,24 +34,34 @@ export function parseLedgerUrl(url: string, options: OpenOptions = {}): Opened<T
   const [rest = '', query] = splitOnce(url.slice('sqlite:'.length), '?');
   let synchronous: Synchronous | undefined;
   let holdMs: number | undefined;
+  let flushMs: number | undefined;
+  const millis = (value: string | undefined, max: number): number | undefined =>
+    value !== undefined && /^\d+$/.test(value) && Number(value) <= max ? Number(value) : undefined;
   for (const pair of query ? query.split('&') : []) {
     const [name, value] = splitOnce(pair, '=');
     if (name === 'synchronous' && (value === 'full' || value === 'normal')) synchronous = value;
-    else if (name === 'hold_ms' && value !== undefined && /^\d+$/.test(value) && Number(value) <= MAX_HOLD_MS) holdMs = Number(value);
-    else if (name === 'hold_ms') return { ok: false, error: `ledger option \`${pair}\` in \`${url}\`: \`hold_ms\` is whole milliseconds from 0 to ${MAX_HOLD_MS}` };
-    else return { ok: false, error: `unknown ledger option \`${pair}\` in \`${url}\`: use \`synchronous=full|normal\` or \`hold_ms=N\`` };
+    else if (name === 'hold_ms' || name === 'flush_ms') {
+      const max = name === 'hold_ms' ? MAX_HOLD_MS : MAX_FLUSH_MS;
+      const ms = millis(value, max);
+      if (ms === undefined) return { ok: false, error: `ledger option \`${pair}\` in \`${url}\`: \`${name}\` is whole milliseconds from 0 to ${max}` };
+      if (name === 'hold_ms') holdMs = ms;
+      else flushMs = ms;
+    } else return { ok: false, error: `unknown ledger option \`${pair}\` in \`${url}\`: use \`synchronous=full|normal\`, \`hold_ms=N\` or \`flush_ms=N\`` };
   }
   // `sqlite:///abs/file.db` is the URL spelling of an absolute path; `sqlite:/abs/file.db` means the same.
   const path = rest.startsWith('//') ? rest.slice(2) : rest;
   if (path === '') return { ok: false, error: `ledger \`${url}\` names no file: ${USAGE}` };
   const resolved = path === ':memory:' || isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  return { ok: true, value: { kind: 'sqlite', path: resolved, ...(synchronous ? { synchronous } : {}), ...(holdMs !== undefined ? { holdMs } : {}) } };
+  return { ok: true, value: { kind: 'sqlite', path: resolved, ...(synchronous ? { synchronous } : {}), ...(holdMs !== undefined ? { holdMs } : {}), ...(flushMs !== undefined ? { flushMs } : {}) } };
 }
 
-const sqliteOptions = (t: SqliteTarget): SqliteLedgerOptions => ({
-  ...(t.synchronous ? { synchronous: t.synchronous } : {}),
+/** The options of the shared file: the ledger and the rate limiter pass the same (its first opener's hold). */
+const fileOptions = (t: SqliteTarget): SqliteFileOptions => ({
   ...(t.holdMs !== undefined ? { holdMs: t.holdMs } : {}),
+  ...(t.flushMs !== undefined ? { flushMs: t.flushMs } : {}),
 });
+
+const sqliteOptions = (t: SqliteTarget): SqliteLedgerOptions => ({ ...fileOptions(t), ...(t.synchronous ? { synchronous: t.synchronous } : {}) });
 
 export async function openLedger(url: string, options: OpenOptions = {}): Promise<Opened<Ledger>> {
   const target = parseLedgerUrl(url, options);
@@ -80,7 +93,7 @@ export async function openRateLimiter(url: string, options: OpenOptions = {}): P
     case 'sqlite':
       return attempt(url, async () => {
         const { openSqliteRateLimiter } = await import('./sqlite-rate-limit.js');
-        return openSqliteRateLimiter(t.path, t.holdMs !== undefined ? { holdMs: t.holdMs } : {});
+        return openSqliteRateLimiter(t.path, fileOptions(t));
       });
     case 'redis':
       return attempt(url, async () => {

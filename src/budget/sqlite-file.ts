@@ -16,7 +16,7 @@
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
 import { prepareDatabase, type PragmaOptions } from './sqlite-schema.js';
-import { keepWal, type WalKeeper } from './sqlite-wal.js';
+import { DEFAULT_FLUSH_MS, keepWal, type WalKeeper } from './sqlite-wal.js';
 
 export interface SqliteFileOptions extends PragmaOptions {
   /** Interval of WAL checkpoints, run between requests (the first opener's value holds). */
@@ -27,6 +27,12 @@ export interface SqliteFileOptions extends PragmaOptions {
    * `committed()`: a caller that waits for a commit gets it at the end of its turn whatever this says.
    */
   readonly holdMs?: number;
+  /**
+   * Least milliseconds between two flushes of the log to stable storage (`fdatasync`), which settlements of
+   * `synchronous: 'full'` wait for (the first opener's value holds; default `DEFAULT_FLUSH_MS`; 0 starts the next
+   * as soon as the last one ends).
+   */
+  readonly flushMs?: number;
 }
 
 /**
@@ -114,7 +120,7 @@ export function openSqliteFile(path: string, options: SqliteFileOptions = {}): S
     db.close();
     throw err;
   }
-  const wal = keepWal(db, { durable: true, checkpointEveryMs: options.checkpointEveryMs ?? 1_000 });
+  const wal = keepWal(db, { durable: true, checkpointEveryMs: options.checkpointEveryMs ?? 1_000, flushMs: Math.max(0, options.flushMs ?? DEFAULT_FLUSH_MS) });
   const holdMs = Math.max(0, options.holdMs ?? DEFAULT_HOLD_MS);
   const shared: Shared = { file: groupCommit(db, wal, holdMs, () => release()), holders: 1 };
   if (key !== undefined) open.set(key, shared);

@@ -24,8 +24,8 @@ const MAX_UNION_KEYS = 32;
 export interface SqliteLedgerOptions extends SqliteFileOptions {
   /**
    * `full` (default): `settle` resolves only once the settlement is on stable storage, so an acknowledged
-   * settlement survives a power cut, not only a killed process (one fdatasync shared by concurrent settles,
-   * off the event loop). `normal`: it resolves at commit; survives `kill -9`, not an OS crash.
+   * settlement survives a power cut, not only a killed process (one fdatasync, off the event loop, shared by
+   * the settles of up to `flushMs`). `normal`: it resolves at commit; survives `kill -9`, not an OS crash.
    * Reservations and releases never wait: after a power cut their requests are gone too.
    */
   readonly synchronous?: 'full' | 'normal';

@@ -37,7 +37,7 @@ Options:
   --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)
   --ledger URL  spend ledger and rate limits: sqlite:<path>, sqlite::memory: or redis://host:port
                 (default: $SWITCHYARD_LEDGER, else ${DEFAULT_LEDGER}, a file in the working directory);
-                sqlite options: ?synchronous=full|normal, hold_ms=N (docs/budgets.md)
+                sqlite options: ?synchronous=full|normal, hold_ms=N, flush_ms=N (docs/budgets.md)
   --ledger-failure open|closed
                 when the ledger cannot be reached while serving: open forwards without recording and logs
                 the error; closed refuses what an enforced budget or a rate limit would charge, with 503

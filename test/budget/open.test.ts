@@ -19,6 +19,8 @@ describe('parseLedgerUrl', () => {
     expect(parseLedgerUrl('sqlite:/x.db?synchronous=normal')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', synchronous: 'normal' } });
     expect(parseLedgerUrl('sqlite:/x.db?hold_ms=0&synchronous=normal')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', synchronous: 'normal', holdMs: 0 } });
     expect(parseLedgerUrl('sqlite:/x.db?hold_ms=100')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', holdMs: 100 } });
+    expect(parseLedgerUrl('sqlite:/x.db?flush_ms=0&hold_ms=3')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', holdMs: 3, flushMs: 0 } });
+    expect(parseLedgerUrl('sqlite:/x.db?flush_ms=1000')).toEqual({ ok: true, value: { kind: 'sqlite', path: '/x.db', flushMs: 1000 } });
   });
 
   it('recognises Redis URLs', () => {
@@ -34,12 +36,18 @@ describe('parseLedgerUrl', () => {
     expect(parseLedgerUrl('sqlite:')).toMatchObject({ ok: false, error: expect.stringMatching(/^ledger `sqlite:` names no file/) });
     expect(parseLedgerUrl('sqlite:/x.db?synchronous=off')).toEqual({
       ok: false,
-      error: 'unknown ledger option `synchronous=off` in `sqlite:/x.db?synchronous=off`: use `synchronous=full|normal` or `hold_ms=N`',
+      error: 'unknown ledger option `synchronous=off` in `sqlite:/x.db?synchronous=off`: use `synchronous=full|normal`, `hold_ms=N` or `flush_ms=N`',
     });
     for (const bad of ['hold_ms=', 'hold_ms=-1', 'hold_ms=1.5', 'hold_ms=101', 'hold_ms=soon']) {
       expect(parseLedgerUrl(`sqlite:/x.db?${bad}`)).toEqual({
         ok: false,
         error: `ledger option \`${bad}\` in \`sqlite:/x.db?${bad}\`: \`hold_ms\` is whole milliseconds from 0 to 100`,
+      });
+    }
+    for (const bad of ['flush_ms=', 'flush_ms=1001', 'flush_ms=2s']) {
+      expect(parseLedgerUrl(`sqlite:/x.db?${bad}`)).toEqual({
+        ok: false,
+        error: `ledger option \`${bad}\` in \`sqlite:/x.db?${bad}\`: \`flush_ms\` is whole milliseconds from 0 to 1000`,
       });
     }
   });

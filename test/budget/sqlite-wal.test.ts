@@ -1,5 +1,6 @@
-// The WAL keeper under the SQLite ledger: checkpoints happen from its timer (not inside commits), and closing
-// waits for a settlement's flush in flight instead of failing it.
+// The WAL keeper under the SQLite ledger: checkpoints happen from its timer (not inside commits), flushes start
+// at least `flushMs` apart and are shared by the settlements in between, and closing waits for a settlement's
+// flush in flight instead of failing it.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,32 @@ describe('sqlite WAL keeping', () => {
       const deadline = Date.now() + 10_000;
       while (statSync(path).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(statSync(path).size).toBeGreaterThan(before);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('starts flushes at least flushMs apart, and the settlements in between share the next one', async () => {
+    // Timers fire no earlier than asked, so the lower bounds hold on any machine; the upper one allows the
+    // shared flush a whole second more than an fdatasync takes.
+    const flushMs = 1_000;
+    const ledger = openSqliteLedger(join(dir, 'gap.db'), { flushMs });
+    try {
+      for (const id of ['a', 'b', 'c']) await ledger.reserve(request(id));
+      const t0 = performance.now();
+      expect(await ledger.settle('a', 10, T0)).toMatchObject({ ok: true });
+      const first = performance.now() - t0;
+      // b and c settle in turns of their own while the next flush waits for its time.
+      const b = ledger.settle('b', 10, T0).then((r) => ({ r, at: performance.now() - t0 }));
+      await new Promise((resolve) => setImmediate(resolve));
+      const c = ledger.settle('c', 10, T0).then((r) => ({ r, at: performance.now() - t0 }));
+      const [sb, sc] = await Promise.all([b, c]);
+      expect([sb.r, sc.r]).toMatchObject([{ ok: true }, { ok: true }]);
+      expect(first).toBeLessThan(flushMs);
+      expect(sb.at).toBeGreaterThanOrEqual(flushMs - 1);
+      expect(sc.at).toBeGreaterThanOrEqual(flushMs - 1);
+      // A flush of its own would have started a further flushMs after b's.
+      expect(sc.at).toBeLessThan(2 * flushMs);
     } finally {
       await ledger.close();
     }
