@@ -8,7 +8,7 @@
 // the policy version names the commit. Other hidden entries are watched: Kubernetes ConfigMap volumes and
 // git-sync publish new content by swapping a hidden `..data`-style link under unchanged file names.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPolicyFileName } from '../policy/read-files.js';
@@ -95,7 +95,9 @@ export async function watchPolicyDirectory(dir: string, onBurst: () => void, opt
 
   const files = watch(root, {
     ignoreInitial: true,
-    ignored: (path: string) => isGitInternal(root, path),
+    // Files the loader never reads are not watched at all: a ledger kept in the directory (`--ledger
+    // sqlite:policies/x.db`) rewrites its log on every commit, and chokidar would stat it each time.
+    ignored: (path: string, stats?: Stats) => isGitInternal(root, path) || (stats?.isFile() === true && !isPolicyFileName(path)),
     // The loader follows links that stay inside the root; watch what it will read.
     followSymlinks: true,
   });
