@@ -55,7 +55,7 @@ export function parseLedgerUrl(url: string, options: OpenOptions = {}): Opened<T
   return { ok: true, value: { kind: 'sqlite', path: resolved, ...(synchronous ? { synchronous } : {}), ...(holdMs !== undefined ? { holdMs } : {}), ...(flushMs !== undefined ? { flushMs } : {}) } };
 }
 
-/** The options of the shared file: the ledger and the rate limiter pass the same (its first opener's hold). */
+/** The options of the file the ledger and the rate limiter share (its first opener's values hold), passed alike by both. */
 const fileOptions = (t: SqliteTarget): SqliteFileOptions => ({
   ...(t.holdMs !== undefined ? { holdMs: t.holdMs } : {}),
   ...(t.flushMs !== undefined ? { flushMs: t.flushMs } : {}),
