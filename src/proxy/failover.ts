@@ -86,9 +86,10 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   const { request, failover, signal } = input;
   const protocol = request.protocol;
   const attempts: AttemptRecord[] = [];
-  const bodies = new Map<string, string>();
-  const crossings = new Map<string, Crossing | string>();
-  const limitedUntil = new Map<string, number>();
+  // Made on first use: most requests need no translation and no wait, and are answered by their first candidate.
+  let bodies: Map<string, string> | undefined;
+  let crossings: Map<string, Crossing | string> | undefined;
+  let limitedUntil: Map<string, number> | undefined;
   let sent = 0;
   let last: FailureKind | undefined;
   let refused: ProxyError | undefined;
@@ -102,6 +103,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       // One translation per upstream model and output limit; a refusal is remembered as its note.
       const maxOutputTokens = input.runtime.maxOutputTokens.get(c.model) ?? 0;
       const key = `${c.upstreamModel}\0${maxOutputTokens}`;
+      crossings ??= new Map();
       let known = crossings.get(key);
       if (known === undefined) {
         const r = crossingFor(request, c.upstreamModel, maxOutputTokens);
@@ -119,7 +121,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       skip(`credential \`${upstream.credentialEnv}\` is not set`);
       continue;
     }
-    const until = limitedUntil.get(c.provider);
+    const until = limitedUntil?.get(c.provider);
     if (until !== undefined) {
       const wait = until - Date.now();
       if (wait > deps.retryAfterCapMs) {
@@ -146,10 +148,10 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         return { kind: 'aborted', attempts };
       }
     }
-    let body = crossing?.body ?? bodies.get(c.upstreamModel);
+    let body = crossing?.body ?? bodies?.get(c.upstreamModel);
     if (body === undefined) {
       body = upstreamBody(request, c.upstreamModel);
-      bodies.set(c.upstreamModel, body);
+      (bodies ??= new Map()).set(c.upstreamModel, body);
     }
     sent += 1;
     const started = performance.now();
@@ -185,7 +187,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         const healthy = r.failure === 'status' && status !== undefined && status >= 400 && status < 500;
         if (healthy) deps.breakers.success(c.provider);
         else deps.breakers.failure(c.provider);
-        if (status === 429 && r.retryAfterMs !== undefined) limitedUntil.set(c.provider, Date.now() + r.retryAfterMs);
+        if (status === 429 && r.retryAfterMs !== undefined) (limitedUntil ??= new Map()).set(c.provider, Date.now() + r.retryAfterMs);
         attempts.push({ model: c.model, provider: c.provider, result: 'failed', ...(status === undefined ? {} : { status }), note: r.note, ms });
         last = r.failure;
         if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last), attempts };

@@ -20,14 +20,16 @@ import { describeError, type UpstreamHeaders } from './upstream.js';
 
 /** Provider response headers a client may see; everything else (cookies, hop-by-hop, org ids) stays behind. */
 const RELAYED = new Set(['content-type', 'retry-after', 'x-request-id', 'request-id', 'openai-processing-ms']);
-const RELAYED_PREFIXES = ['x-ratelimit-', 'anthropic-ratelimit-'];
+const relayed = (name: string): boolean => RELAYED.has(name) || name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-');
 
-export function relayedHeaders(upstream: UpstreamHeaders): Record<string, string | string[]> {
+/** The answer's head: the provider headers a client may see, then ours (which win over a provider's of the same name). */
+export function answerHead(upstream: UpstreamHeaders, ours: Readonly<Record<string, string>>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined) continue;
-    if (RELAYED.has(name) || RELAYED_PREFIXES.some((p) => name.startsWith(p))) out[name] = value;
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value !== undefined && relayed(name)) out[name] = value;
   }
+  for (const name in ours) out[name] = ours[name]!;
   return out;
 }
 
@@ -148,7 +150,8 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       // Written directly: the answer is complete and its headers are ours to choose, so fastify's send
       // pipeline (hooks, serialisation, header checks) would only add cost.
       reply.hijack();
-      const head: Record<string, string | string[]> = { ...relayedHeaders(out.result.headers), ...ours, 'content-length': String(body.length) };
+      ours['content-length'] = String(body.length);
+      const head = answerHead(out.result.headers, ours);
       if (core.lifecycle.draining) head.connection = 'close';
       raw.writeHead(status, head);
       const outcome = status < 300 ? 'completed' : 'upstream_status';
@@ -165,7 +168,8 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
       ours['x-switchyard-model'] = out.candidate.model;
       ours['x-switchyard-provider'] = out.candidate.provider;
       reply.hijack();
-      const head: Record<string, string | string[]> = { ...relayedHeaders(out.result.headers), 'cache-control': 'no-cache', ...ours };
+      ours['cache-control'] = 'no-cache';
+      const head = answerHead(out.result.headers, ours);
       if (core.lifecycle.draining) head.connection = 'close';
       raw.writeHead(status, head);
       // INVARIANT: the candidate's provider is in this snapshot (forward() used it).

@@ -29,23 +29,47 @@ export interface TextDestination extends DestinationStream {
 }
 
 /**
- * Standard output in writes of `batchBytes` or more, or within `flushEveryMs` of a line. The batch is kept as
- * bytes (sonic-boom's buffer mode): in its text mode every line appended re-measures the whole pending batch,
- * which flattens it — ~2 KB of copying per 300-byte line at 4 KiB batches.
+ * Standard output in writes of `batchBytes` or more, or within `flushEveryMs` of a line. Lines are gathered here
+ * as one string (appending a line is a rope concatenation, nothing measured or copied) and handed to sonic-boom
+ * a batch at a time, encoded once; sonic-boom does the writing (partial writes, EAGAIN on a pipe). Handing it
+ * each line instead, as bytes, cost a buffer per line and its bookkeeping: ~4% of a request's CPU, measured.
  */
 export function bufferedStdout(batchBytes: number, flushEveryMs: number): TextDestination {
-  const bytes = pino.destination({ dest: 1, sync: true, minLength: batchBytes, periodicFlush: flushEveryMs, contentMode: 'buffer' });
+  const bytes = pino.destination({ dest: 1, sync: true, minLength: 0, contentMode: 'buffer' });
   const raw = bytes as unknown as {
     write(chunk: Buffer): boolean;
     on(event: 'error', listener: (err: Error) => void): unknown;
     flush(cb: (err?: Error | null) => void): void;
     flushSync(): void;
   };
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  const drain = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending === '') return;
+    const batch = pending;
+    pending = '';
+    raw.write(Buffer.from(batch, 'utf8'));
+  };
   return {
-    write: (line: string) => raw.write(Buffer.from(line, 'utf8')),
+    // INVARIANT: `pending.length` counts UTF-16 units, never more than the batch's bytes: a batch is written no
+    // later than when its bytes would reach `batchBytes`.
+    write: (line: string) => {
+      pending += line;
+      if (pending.length >= batchBytes) drain();
+      else timer ??= setTimeout(drain, flushEveryMs).unref();
+      return true;
+    },
     on: (event: 'error', listener: (err: Error) => void) => raw.on(event, listener),
-    flush: (cb) => raw.flush(cb),
-    flushSync: () => raw.flushSync(),
+    flush: (cb) => {
+      drain();
+      raw.flush(cb);
+    },
+    flushSync: () => {
+      drain();
+      raw.flushSync();
+    },
   };
 }
 

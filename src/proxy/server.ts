@@ -16,6 +16,7 @@ import { anthropicModelList, openaiModelList, reachableModels } from './models.j
 import type { PolicyStore } from './policy-snapshot.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
 import { newRequestId } from './request-id.js';
+import { lazyChildLogger } from './request-logger.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, RuntimeCache, type UpstreamTimeouts } from './runtime.js';
 import type { SettleHook } from './settle.js';
 import { ProxyTelemetry, type AuditLog } from '../telemetry/index.js';
@@ -118,6 +119,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     // One line per API request comes from the settle step instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => newRequestId(),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: limits.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: limits.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
