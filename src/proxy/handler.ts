@@ -106,7 +106,8 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
 
   const controller = new Cancel();
   const raw = reply.raw;
-  raw.once('close', () => {
+  // `on`, not `once`: a response emits `close` once, and `once` wraps every listener in another closure.
+  raw.on('close', () => {
     if (!raw.writableFinished) controller.abort();
   });
   // The budget reads above wait on the ledger: a client may have left meanwhile, before anyone listened.

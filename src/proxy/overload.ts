@@ -36,7 +36,7 @@ export class RequestGate {
       }
       this.inFlight += 1;
       // `close` follows the end of every answer, and a client that leaves early: the slot is freed once either way.
-      reply.raw.once('close', () => {
+      reply.raw.on('close', () => {
         this.inFlight -= 1;
       });
       done();
