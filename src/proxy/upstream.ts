@@ -121,21 +121,17 @@ function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal
     let chunks: Buffer[] = [];
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
-    const onAbort = (): void => controller?.abort(new Error('the client went away'));
-    let listening = false;
+    let stop: (() => void) | undefined;
     const finish = (result: Whole): void => {
-      if (listening) signal.off('abort', onAbort);
-      listening = false;
+      stop?.();
+      stop = undefined;
       resolve(result);
     };
     pool.dispatch(options, {
       onRequestStart(c) {
         controller = c;
         if (signal.aborted) c.abort(new Error('the client went away'));
-        else if (!listening) {
-          listening = true;
-          signal.once('abort', onAbort);
-        }
+        else stop ??= signal.onAbort(() => controller?.abort(new Error('the client went away')));
       },
       onResponseStart(_c, code, received) {
         status = code;
@@ -202,7 +198,7 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
   }
   let res: Dispatcher.ResponseData;
   try {
-    res = await pool.request({ ...options, signal });
+    res = await pool.request({ ...options, signal: signal.signal() });
   } catch (err) {
     return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', ...describeError(err, upstream) };
   }

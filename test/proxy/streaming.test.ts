@@ -98,27 +98,29 @@ describe('a client that goes away', () => {
     expect(record.usage?.inputTokens).toBeGreaterThan(0);
   });
 
-  it('aborts an upstream request still waiting for its first byte', async () => {
-    sims.a.configure({ latencyMs: 300 });
-    try {
-      const controller = new AbortController();
-      const pending = fetch(`${proxy.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` },
-        body: JSON.stringify(chat('auto')),
-        signal: controller.signal,
-      }).catch((e: unknown) => e);
-      await waitFor(() => sims.a.stats().inFlight === 1);
-      controller.abort();
-      await pending;
-      const record = await settledOnce();
-      expect(record.outcome).toBe('aborted');
-      expect(sims.b.stats().requests).toBe(0);
-      await waitFor(() => sims.a.stats().inFlight === 0);
-    } finally {
-      sims.a.configure({ latencyMs: 0 });
-    }
-  });
+  for (const stream of [false, true]) {
+    it(`aborts an upstream ${stream ? 'stream' : 'request'} still waiting for its first byte`, async () => {
+      sims.a.configure({ latencyMs: 300 });
+      try {
+        const controller = new AbortController();
+        const pending = fetch(`${proxy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` },
+          body: JSON.stringify(chat('auto', stream ? { stream: true } : {})),
+          signal: controller.signal,
+        }).catch((e: unknown) => e);
+        await waitFor(() => sims.a.stats().inFlight === 1);
+        controller.abort();
+        await pending;
+        const record = await settledOnce();
+        expect(record.outcome).toBe('aborted');
+        expect(sims.b.stats().requests).toBe(0);
+        await waitFor(() => sims.a.stats().inFlight === 0);
+      } finally {
+        sims.a.configure({ latencyMs: 0 });
+      }
+    });
+  }
 });
 
 describe('passing events through', () => {
