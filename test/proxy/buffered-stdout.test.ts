@@ -1,5 +1,5 @@
 // The server log's standard output: lines are held until a batch is full or `flushEveryMs` has passed since the
-// first of them, and what is held is written on flushSync (exit). Run in a child process: it owns its fd 1.
+// first of them, deferred lines keep their place among the others, and what is held is written on flushSync (exit). Run in a child process: it owns its fd 1.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,9 +22,14 @@ mark(2);
 out.write('three é\\n');
 setTimeout(() => {
   mark(3);
-  out.write('four\\n');
+  out.defer((a, b, c) => a + b + c + '\\n', 'fo', 'u', 'r');
+  out.write('after four\\n');
+  out.defer((a, b, c) => [a, b, c].join('-') + '\\n', 's', 'i', 'x');
+  mark('not yet');
   out.flushSync();
   mark(4);
+  for (let i = 0; i < 40; i++) out.defer((n) => 'deferred ' + n + '\\n', i);
+  mark(5);
   out.write('five\\n');
 }, 400);
 `;
@@ -34,6 +39,12 @@ describe('buffered standard output', () => {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout.split('\n')).toEqual(['mark-1', 'one', 'two', 'x'.repeat(70), 'mark-2', 'three é', 'mark-3', 'four', 'mark-4', 'five', '']);
+    const deferred = Array.from({ length: 40 }, (_, i) => `deferred ${i}`);
+    expect(run.stdout.split('\n')).toEqual([
+      'mark-1', 'one', 'two', 'x'.repeat(70), 'mark-2', 'three é', 'mark-3', 'mark-not yet', 'four', 'after four', 's-i-x', 'mark-4',
+      // The 32nd deferred line has the 32 rendered at once; their full 64-byte batches go out (all but the last
+      // two lines, still in the buffer); the other eight wait for the next write.
+      ...deferred.slice(0, 30), 'mark-5', ...deferred.slice(30), 'five', '',
+    ]);
   });
 });
