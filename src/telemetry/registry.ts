@@ -166,8 +166,10 @@ export class GaugeMetric {
     return this.collect();
   }
 
-  attach(meter: Meter): void {
+  /** `beforeRead`: run first on every collection (the SDK runs observable callbacks before it reads counters). */
+  attach(meter: Meter, beforeRead?: () => void): void {
     meter.createObservableGauge(this.info.otelName, { description: this.info.help, unit: this.info.unit }).addCallback(async (result) => {
+      beforeRead?.();
       for (const s of await this.samples()) result.observe(s.value, attributesOf(this.info.labels, s.labels));
     });
   }
@@ -182,6 +184,17 @@ export type Metric = CounterMetric | HistogramMetric | GaugeMetric;
 
 export class MetricRegistry {
   private readonly metrics: Metric[] = [];
+  private readonly beforeRead: (() => void)[] = [];
+
+  /** `f` runs before every read of the metrics (a render, an OTLP collection): updates held back go in first. */
+  onRead(f: () => void): void {
+    this.beforeRead.push(f);
+  }
+
+  /** Runs the `onRead` hooks. */
+  settle(): void {
+    for (const f of this.beforeRead) f();
+  }
 
   counter(info: MetricInfo): CounterMetric {
     return this.add(new CounterMetric(info));
@@ -197,7 +210,11 @@ export class MetricRegistry {
 
   /** Records every later update on OTel instruments too (OTLP export); gauges become observable gauges. */
   attach(meter: Meter): void {
-    for (const m of this.metrics) m.attach(meter);
+    const settle = (): void => this.settle();
+    for (const m of this.metrics) {
+      if (m instanceof GaugeMetric) m.attach(meter, settle);
+      else m.attach(meter);
+    }
   }
 
   /**
@@ -205,6 +222,7 @@ export class MetricRegistry {
    * comment saying so) rather than failing the scrape.
    */
   async render(): Promise<string> {
+    this.settle();
     const out: string[] = [];
     for (const m of this.metrics) {
       if (m instanceof GaugeMetric) {

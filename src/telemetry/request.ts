@@ -93,6 +93,11 @@ export class RequestTelemetry {
   settled(record: SettleRecord): void {
     try {
       const { metrics, audit } = this.sinks;
+      if (audit === undefined && this.span === undefined) {
+        // Metrics alone need nothing of this request's but its record: they count it with its batch.
+        metrics?.later(record, this.policy);
+        return;
+      }
       const cost = metrics !== undefined || audit !== undefined || this.span !== undefined ? requestCost(this.policy, record) : undefined;
       metrics?.record(record, cost);
       this.answering?.finish(record);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadPolicy } from '../../src/policy/index.js';
 import { openPolicyStore } from '../../src/proxy/policy-store.js';
 import type { SettleRecord } from '../../src/proxy/index.js';
 import { ProxyMetrics } from '../../src/telemetry/metrics.js';
@@ -60,6 +61,34 @@ describe('the registry', () => {
     const text = await r.render();
     expect(total(parsePrometheus(text), 'ok_total')).toBe(1);
     expect(text).toContain('# broken could not be read');
+  });
+});
+
+describe('requests counted with their batch', () => {
+  const settled = (i: number): SettleRecord => ({
+    requestId: `r-${i}`, protocol: 'openai', policyVersion: 'v1', team: 'engineering', keyId: 'eng-1', route: 'default', model: 'gpt-4-1-mini',
+    provider: 'openai', requestedModel: 'gpt-4-1-mini', stream: false, context: undefined, candidates: [], usage: { inputTokens: 1_000, outputTokens: 500 },
+    outputChars: 0, attempts: [{ model: 'gpt-4-1-mini', provider: 'openai', result: 'ok', status: 200, note: 'answered 200', ms: 2 }],
+    outcome: 'completed', status: 200, errorCode: undefined, latencyMs: 3,
+  });
+  const labels = ['default', 'gpt-4-1-mini', 'openai', 'completed', ''];
+
+  it('are in every read of the metrics, however soon, and in the counters within the wait or at the batch size', async () => {
+    const loaded = await loadPolicy(join(import.meta.dirname, '..', '..', 'policies'), { env: {} });
+    if (!loaded.ok) throw new Error('the example policy does not load');
+    const policy = loaded.policy;
+    const metrics = new ProxyMetrics();
+    for (let i = 0; i < 3; i++) metrics.later(settled(i), policy);
+    expect(metrics.requests.value(labels)).toBe(0);
+    const samples = parsePrometheus(await metrics.registry.render());
+    expect(total(samples, 'switchyard_requests_total', { route: 'default', outcome: 'completed' })).toBe(3);
+    expect(total(samples, 'switchyard_tokens_total', { team: 'engineering', type: 'output' })).toBe(1_500);
+    expect(total(samples, 'switchyard_cost_usd_total', { team: 'engineering' })).toBeGreaterThan(0);
+    metrics.later(settled(3), policy);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(metrics.requests.value(labels)).toBe(4);
+    for (let i = 0; i < 64; i++) metrics.later(settled(10 + i), policy);
+    expect(metrics.requests.value(labels)).toBe(68);
   });
 });
 
