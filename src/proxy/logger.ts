@@ -18,9 +18,10 @@ const BASE_JSON = `,"service":${JSON.stringify(BASE.service)}`;
 const INFO = 30;
 
 /** Loggers made by `createProxyLogger`, with the destination their lines go to. */
-const DESTINATIONS = new WeakMap<object, DestinationStream | TextDestination>();
+const DESTINATIONS = new WeakMap<object, DestinationStream>();
 
-const defers = (dest: DestinationStream | TextDestination): dest is TextDestination => 'defer' in dest && typeof dest.defer === 'function';
+/** `bufferedStdout`'s destination, which renders request lines a batch at a time. */
+const defers = (dest: DestinationStream): dest is TextDestination => 'defer' in dest && typeof dest.defer === 'function';
 
 /** What `bufferedStdout` gives: a pino destination, also the audit log's for `-`. */
 export interface TextDestination extends DestinationStream {

@@ -8,7 +8,7 @@ import type { PolicyStore } from '../proxy/policy-snapshot.js';
 import type { SettleRecord } from '../proxy/settle.js';
 import type { PolicySet } from '../policy/model.js';
 import { requestCost, type RequestCost } from './cost.js';
-import { MetricRegistry, type CounterSeries, type GaugeSample, type HistogramSeries } from './registry.js';
+import { MetricRegistry, type GaugeSample } from './registry.js';
 
 /** Seconds; from a cached answer on a LAN to a long stream. */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -26,31 +26,8 @@ export interface ProxyState {
   readonly budgetRuntime: BudgetRuntime | undefined;
 }
 
-/** The series one settled request updates, kept per label combination (a policy has a handful of each). */
-interface RequestSeries {
-  readonly count: CounterSeries;
-  readonly duration: HistogramSeries;
-}
-interface AttemptSeries {
-  readonly count: CounterSeries;
-  readonly duration: HistogramSeries;
-}
-interface SpendSeries {
-  readonly input: CounterSeries;
-  readonly output: CounterSeries;
-  readonly usd: CounterSeries;
-}
-
-const SEP = '\u0001';
-
-
 export class ProxyMetrics {
   readonly registry = new MetricRegistry();
-  // The request path's series, found by one key per group instead of a label list joined per metric.
-  private readonly requestSeries = new Map<string, RequestSeries>();
-  private readonly attemptSeries = new Map<string, AttemptSeries>();
-  private readonly spendSeries = new Map<string, SpendSeries>();
-  private readonly decisionSeries = new Map<string, HistogramSeries>();
 
   readonly requests = this.registry.counter({
     name: 'switchyard_requests_total',
@@ -194,47 +171,21 @@ export class ProxyMetrics {
     const route = r.route ?? '';
     const model = r.model ?? '';
     const provider = r.provider ?? '';
-    const code = r.errorCode ?? '';
-    const key = `${route}${SEP}${model}${SEP}${provider}${SEP}${r.outcome}${SEP}${code}`;
-    let req = this.requestSeries.get(key);
-    if (req === undefined) {
-      req = { count: this.requests.series([route, model, provider, r.outcome, code]), duration: this.requestDuration.series([route, model, provider, r.outcome]) };
-      this.requestSeries.set(key, req);
-    }
-    this.requests.add(req.count);
-    this.requestDuration.record(req.duration, r.latencyMs / 1000);
+    this.requests.inc([route, model, provider, r.outcome, r.errorCode ?? '']);
+    this.requestDuration.observe([route, model, provider, r.outcome], r.latencyMs / 1000);
     for (const a of r.attempts) {
-      const status = a.status === undefined ? '' : String(a.status);
-      const attemptKey = `${a.provider}${SEP}${a.model}${SEP}${a.result}${SEP}${status}`;
-      let att = this.attemptSeries.get(attemptKey);
-      if (att === undefined) {
-        att = { count: this.attempts.series([a.provider, a.model, a.result, status]), duration: this.attemptDuration.series([a.provider, a.result]) };
-        this.attemptSeries.set(attemptKey, att);
-      }
-      this.attempts.add(att.count);
-      if (a.ms !== undefined) this.attemptDuration.record(att.duration, a.ms / 1000);
+      this.attempts.inc([a.provider, a.model, a.result, a.status === undefined ? '' : String(a.status)]);
+      if (a.ms !== undefined) this.attemptDuration.observe([a.provider, a.result], a.ms / 1000);
     }
-    const team = r.team;
-    if (cost !== undefined && team !== undefined) {
-      const spendKey = `${team}${SEP}${model}`;
-      let spend = this.spendSeries.get(spendKey);
-      if (spend === undefined) {
-        spend = { input: this.tokens.series([team, model, 'input']), output: this.tokens.series([team, model, 'output']), usd: this.cost.series([team, model]) };
-        this.spendSeries.set(spendKey, spend);
-      }
-      this.tokens.add(spend.input, cost.inputTokens);
-      this.tokens.add(spend.output, cost.outputTokens);
-      this.cost.add(spend.usd, cost.usd);
+    if (cost !== undefined && r.team !== undefined) {
+      this.tokens.inc([r.team, model, 'input'], cost.inputTokens);
+      this.tokens.inc([r.team, model, 'output'], cost.outputTokens);
+      this.cost.inc([r.team, model], cost.usd);
     }
   }
 
   decided(outcome: 'route' | 'deny', seconds: number): void {
-    let series = this.decisionSeries.get(outcome);
-    if (series === undefined) {
-      series = this.decisionDuration.series([outcome]);
-      this.decisionSeries.set(outcome, series);
-    }
-    this.decisionDuration.record(series, seconds);
+    this.decisionDuration.observe([outcome], seconds);
   }
 
   /** Counts a reload attempt (a policy store's `onReload`). */

@@ -1,6 +1,5 @@
 // A small metrics registry built for the request path: a counter or histogram update is one string join, one
-// Map lookup and a few additions (no attribute hashing, no allocation once a series exists); a caller that
-// keeps the series it updates (`series(labels)`) skips the join and the lookup too. It renders the
+// Map lookup and a few additions (no attribute hashing, no allocation once a series exists). It renders the
 // Prometheus text format for `GET /metrics`, and when an OpenTelemetry meter is attached (OTLP export
 // configured) every update is also recorded on the matching OTel instrument, with attributes built once per
 // series. Gauges are not updated on the request path: they are read when someone collects.
@@ -18,11 +17,11 @@ interface Series {
   attrs: Attributes | undefined;
 }
 
-export interface CounterSeries extends Series {
+interface CounterSeries extends Series {
   value: number;
 }
 
-export interface HistogramSeries extends Series {
+interface HistogramSeries extends Series {
   readonly counts: Float64Array;
   sum: number;
   count: number;
@@ -48,34 +47,25 @@ export interface MetricInfo {
 }
 
 export class CounterMetric {
-  private readonly all = new Map<string, CounterSeries>();
+  private readonly series = new Map<string, CounterSeries>();
   private otel: OtelCounter | undefined;
 
   constructor(readonly info: MetricInfo) {}
 
   inc(labels: LabelValues, n = 1): void {
-    this.add(this.series(labels), n);
-  }
-
-  add(s: CounterSeries, n = 1): void {
+    const key = labels.join(SEP);
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = { labels: [...labels], attrs: undefined, value: 0 };
+      this.series.set(key, s);
+    }
     s.value += n;
     if (this.otel !== undefined) this.otel.add(n, (s.attrs ??= attributesOf(this.info.labels, s.labels)));
   }
 
-  /** The series of `labels`, to update with `add` for as long as the caller likes (it is never dropped). */
-  series(labels: LabelValues): CounterSeries {
-    const key = labels.join(SEP);
-    let s = this.all.get(key);
-    if (s === undefined) {
-      s = { labels: [...labels], attrs: undefined, value: 0 };
-      this.all.set(key, s);
-    }
-    return s;
-  }
-
   /** Current value of one series (0 when never incremented). */
   value(labels: LabelValues): number {
-    return this.all.get(labels.join(SEP))?.value ?? 0;
+    return this.series.get(labels.join(SEP))?.value ?? 0;
   }
 
   attach(meter: Meter): void {
@@ -84,12 +74,12 @@ export class CounterMetric {
 
   render(out: string[]): void {
     header(out, this.info, 'counter');
-    for (const s of this.all.values()) out.push(`${this.info.name}${labelText(this.info.labels, s.labels)} ${num(s.value)}`);
+    for (const s of this.series.values()) out.push(`${this.info.name}${labelText(this.info.labels, s.labels)} ${num(s.value)}`);
   }
 }
 
 export class HistogramMetric {
-  private readonly all = new Map<string, HistogramSeries>();
+  private readonly series = new Map<string, HistogramSeries>();
   private otel: OtelHistogram | undefined;
 
   constructor(
@@ -99,21 +89,12 @@ export class HistogramMetric {
   ) {}
 
   observe(labels: LabelValues, value: number): void {
-    this.record(this.series(labels), value);
-  }
-
-  /** The series of `labels`, to update with `record` for as long as the caller likes (it is never dropped). */
-  series(labels: LabelValues): HistogramSeries {
     const key = labels.join(SEP);
-    let s = this.all.get(key);
+    let s = this.series.get(key);
     if (s === undefined) {
       s = { labels: [...labels], attrs: undefined, counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
-      this.all.set(key, s);
+      this.series.set(key, s);
     }
-    return s;
-  }
-
-  record(s: HistogramSeries, value: number): void {
     let i = 0;
     while (i < this.buckets.length && value > this.buckets[i]!) i++;
     s.counts[i]! += 1;
@@ -124,7 +105,7 @@ export class HistogramMetric {
 
   /** Observations of one series so far. */
   count(labels: LabelValues): number {
-    return this.all.get(labels.join(SEP))?.count ?? 0;
+    return this.series.get(labels.join(SEP))?.count ?? 0;
   }
 
   attach(meter: Meter): void {
@@ -138,7 +119,7 @@ export class HistogramMetric {
   render(out: string[]): void {
     header(out, this.info, 'histogram');
     const names = [...this.info.labels, 'le'];
-    for (const s of this.all.values()) {
+    for (const s of this.series.values()) {
       let cumulative = 0;
       for (let i = 0; i <= this.buckets.length; i++) {
         cumulative += s.counts[i]!;

@@ -93,13 +93,9 @@ export class RequestTelemetry {
   settled(record: SettleRecord): void {
     try {
       const { metrics, audit } = this.sinks;
-      if (audit === undefined && this.span === undefined) {
-        // Metrics alone need nothing of this request's but its record: they count it with its batch.
-        metrics?.later(record, this.policy);
-        return;
-      }
-      const cost = metrics !== undefined || audit !== undefined || this.span !== undefined ? requestCost(this.policy, record) : undefined;
-      metrics?.record(record, cost);
+      // Metrics count the record with its batch (and work out its cost then); the span and the audit line need it now.
+      metrics?.later(record, this.policy);
+      const cost = audit !== undefined || this.span !== undefined ? requestCost(this.policy, record) : undefined;
       this.answering?.finish(record);
       this.span?.finish(record, this.decision, cost, this.scrubber, this.answering?.responseModel);
       if (audit !== undefined) {
