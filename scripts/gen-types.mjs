@@ -59,7 +59,10 @@ const ajv = new Ajv2020({
 ajv.addSchema(policySchema);
 const documents = Object.keys(policySchema.$defs).filter((name) => name.endsWith('Document'));
 const exports = Object.fromEntries(documents.map((name) => [name.slice(0, -'Document'.length), `${policySchema.$id}#/$defs/${name}`]));
-const validators = `/* Generated from schema/policy.schema.json by \`npm run gen:types\` (ajv standalone). Do not edit. */\n${standaloneCode(ajv, exports)}\n`;
+// ASCII only (other characters as \u escapes): V8 keeps a module's source for as long as the process runs, and
+// one character outside Latin-1 makes it keep all of this file at two bytes a character.
+const ascii = (code) => code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const validators = `/* Generated from schema/policy.schema.json by \`npm run gen:types\` (ajv standalone). Do not edit. */\n${ascii(standaloneCode(ajv, exports))}\n`;
 const validatorsPath = join(root, 'schema', 'policy.validate.cjs');
 if (check) {
   const current = await readFile(validatorsPath, 'utf8').catch(() => '');

@@ -1,7 +1,7 @@
 // Keep-alive connection pools to providers, one per origin and connect timeout. A pool is created when a
 // snapshot first sends to it and is shared by every later snapshot naming the same origin, so a policy
 // reload does not drop warm connections. Redirects are never followed (undici's Pool does not).
-import { Pool } from 'undici';
+import { Pool } from './undici-parts.js';
 
 export interface PoolOptions {
   /** Most sockets per origin (default 256). */
@@ -11,12 +11,12 @@ export interface PoolOptions {
 }
 
 export class UpstreamPools {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, InstanceType<typeof Pool>>();
   private closed = false;
 
   constructor(private readonly options: PoolOptions = {}) {}
 
-  get(origin: string, connectMs: number): Pool {
+  get(origin: string, connectMs: number): InstanceType<typeof Pool> {
     const key = `${connectMs} ${origin}`;
     let pool = this.pools.get(key);
     if (pool === undefined) {

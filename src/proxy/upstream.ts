@@ -3,9 +3,10 @@
 // so a body that breaks half-way is still a failed attempt (nothing has reached the client yet); a stream is
 // read up to its first chunk for the same reason.
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Cancel } from './cancel.js';
 import type { UpstreamPools } from './pools.js';
+import { request, undiciErrors } from './undici-parts.js';
 import { UPSTREAM_PATH, type Protocol, type Usage } from './protocol.js';
 import type { Upstream } from './runtime.js';
 
@@ -198,7 +199,7 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
   }
   let res: Dispatcher.ResponseData;
   try {
-    res = await pool.request({ ...options, signal: signal.signal() });
+    res = await request(pool, { ...options, signal: signal.signal() });
   } catch (err) {
     return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', ...describeError(err, upstream) };
   }

@@ -1,0 +1,55 @@
+// The proxy loads only the parts of undici it uses (src/proxy/undici-parts.ts): they must be the very objects
+// the package index exports, work against a real server, and the serve path must not load the index.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as undici from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pool, request, undiciErrors } from '../../src/proxy/undici-parts.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+describe('undici parts', () => {
+  let server: Server;
+  let origin: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => res.writeHead(201, { 'content-type': 'text/plain', 'x-seen': req.method ?? '' }).end(`echo:${body}`));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+  it('are the objects the package index exports', () => {
+    expect(Pool).toBe(undici.Pool);
+    expect(undiciErrors).toBe(undici.errors);
+    expect(new undiciErrors.HeadersTimeoutError()).toBeInstanceOf(undici.errors.UndiciError);
+  });
+
+  it('send a request through a Pool and read the answer', async () => {
+    const pool = new Pool(origin, { connections: 1 });
+    try {
+      const res = await request(pool, { method: 'POST', path: '/x', body: 'hello' });
+      expect(res.statusCode).toBe(201);
+      expect(res.headers['x-seen']).toBe('POST');
+      expect(await res.body.text()).toBe('echo:hello');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('leave the package index unloaded on the serve path', () => {
+    const serve = join(ROOT, 'dist', 'cli', 'serve.js');
+    if (!existsSync(serve)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    const script = `await import(${JSON.stringify(serve)}); const { createRequire } = await import('node:module');
+      const cache = createRequire(import.meta.url).cache;
+      console.log(JSON.stringify({ index: Object.keys(cache).some((k) => k.endsWith('/undici/index.js')), pool: Object.keys(cache).some((k) => k.endsWith('/undici/lib/dispatcher/pool.js')) }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').pop() ?? '{}')).toEqual({ index: false, pool: true });
+  });
+});
