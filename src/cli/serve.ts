@@ -63,8 +63,8 @@ Environment:
                                 OTEL_METRICS_EXPORTER, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, … (docs/observability.md)
 
 The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
-Node flags: \`npm start\` runs node with --max-semi-space-size=4 --single-threaded-gc; on one CPU the
-banner warns when the second is missing (docs/proxy.md).
+Node flags: \`npm start\` runs node with --max-semi-space-size=4 --single-threaded --no-sparkplug; on one
+CPU the banner warns when neither --single-threaded nor --single-threaded-gc is there (docs/proxy.md).
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
 Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger or the audit log cannot be
 opened or the address cannot be bound.
@@ -243,10 +243,13 @@ export async function serve(argv: readonly string[], io: CliIO, stop: AbortSigna
   return EXIT.ok;
 }
 
+/** Node flags that keep V8's garbage collector on the main thread (`--single-threaded` implies the other). */
+const MAIN_THREAD_GC = new Set(['--single-threaded-gc', '--single-threaded']);
+
 /** One CPU, and node not told to keep its garbage collector on the main thread (V8 takes `_` for `-` in flags). */
 export function sharesOneCpuWithGc(io: Pick<CliIO, 'cpus' | 'execArgv'>): boolean {
   if (io.cpus !== 1) return false;
-  return !(io.execArgv ?? []).some((flag) => flag.replaceAll('_', '-') === '--single-threaded-gc');
+  return !(io.execArgv ?? []).some((flag) => MAIN_THREAD_GC.has(flag.replaceAll('_', '-')));
 }
 
 /**
