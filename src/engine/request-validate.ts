@@ -1,13 +1,16 @@
 // Checking an untrusted request context (explain --request, traffic files, /admin/decide) against
-// schema/request-context.schema.json before deciding it. ajv compiles the schema once per process.
+// schema/request-context.schema.json before deciding it. ajv compiles the schema once per process, and is
+// loaded only then: the proxy imports this module with the engine but checks a context only on /admin/decide.
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { RequestContext } from './types.js';
 
 let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (validator !== undefined) return validator;
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Class };
   // Resolved from this module so it works from src/ (tests) and dist/ (the package ships schema/).
   const schema = JSON.parse(readFileSync(new URL('../../schema/request-context.schema.json', import.meta.url), 'utf8')) as object;
   validator = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
