@@ -72,11 +72,11 @@ async function startAll(pinned) {
     // repository while the benchmark runs (each renames the policy version, and so reloads) do not disturb it.
     procs.policyDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
     cpSync(join(root, 'policies'), procs.policyDir, { recursive: true });
-    // The node flags `npm start` uses (a 4 MB young generation, V8's collector and compiler on the main thread, no
-    // baseline compiler: see
+    // The node flags `npm start` uses (a 4 MB young generation, V8's collector on the main thread, one helper thread
+    // for the optimising compiler, no baseline compiler: see
     // docs/benchmarks.md "proxy"); BENCH_SWITCHYARD_NODE_FLAGS replaces them to compare runtime settings (`''`
     // for node's defaults).
-    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4 --single-threaded --no-sparkplug').split(' ').filter(Boolean);
+    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4 --single-threaded-gc --v8-pool-size=1 --no-sparkplug').split(' ').filter(Boolean);
     // The default ledger, a SQLite file (WAL): every request reserves its worst-case cost and settles after.
     // It lives outside the watched directory, as `npm start`'s ./switchyard.db does.
     procs.ledgerDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-ledger-'));

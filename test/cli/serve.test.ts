@@ -81,7 +81,7 @@ describe('switchyard serve', () => {
     expect(await banner({ cpus: 2, execArgv: [] })).not.toContain(warning);
     // V8 reads `_` as `-` in flag names; without the facts (an embedder's IO) nothing is claimed.
     expect(sharesOneCpuWithGc({ cpus: 1, execArgv: ['--single_threaded_gc'] })).toBe(false);
-    // `--single-threaded` (what `npm start` passes) keeps the collector on the main thread too.
+    // `--single-threaded` keeps the collector on the main thread too.
     expect(sharesOneCpuWithGc({ cpus: 1, execArgv: ['--max-semi-space-size=4', '--single-threaded'] })).toBe(false);
     expect(sharesOneCpuWithGc({})).toBe(false);
   });

@@ -146,7 +146,8 @@ describe('deploy/systemd', () => {
     const pkg = JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const flags = pkg.scripts.start!.split(/\s+/).filter((a) => a.startsWith('--'));
     expect(flags.length).toBeGreaterThan(0);
-    const options = directive(unit('switchyard.service'), 'Environment').replace(/^NODE_OPTIONS=/, '').split(/\s+/);
+    // systemd's `Environment="NAME=a b"`: the quotes keep a value with spaces one assignment.
+    const options = directive(unit('switchyard.service'), 'Environment').replace(/^"NODE_OPTIONS=(.*)"$/, '$1').split(/\s+/);
     const entrypoint = /^ENTRYPOINT (.*)$/m.exec(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8'))?.[1];
     const image = JSON.parse(entrypoint ?? '[]') as string[];
     for (const f of flags) {
