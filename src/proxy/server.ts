@@ -17,6 +17,7 @@ import type { PolicyStore } from './policy-snapshot.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
 import { newRequestId } from './request-id.js';
 import { lazyChildLogger } from './request-logger.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, RuntimeCache, type UpstreamTimeouts } from './runtime.js';
 import type { SettleHook } from './settle.js';
 import { ProxyTelemetry, type AuditLog } from '../telemetry/index.js';
@@ -125,6 +126,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
     connectionTimeout: limits.connectionTimeoutMs ?? 600_000,
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     clientErrorHandler: answerClientError,
     // Node enforces the header and request timeouts from a periodic sweep (30 s by default): a slow-header
     // client would hold its socket up to that much longer than `headersTimeoutMs`. A quarter of it, at most 1 s.
