@@ -1,23 +1,16 @@
 // Cancellation of one client request's upstream work. An AbortController's signal costs several microseconds
 // per request on the hot path, and so does an EventEmitter made per request; this is one small object with
-// a listener list. undici's streaming `request()` wants an emitter with `aborted`: `signal()` makes one, for
-// the streams that need it only.
-import { EventEmitter } from 'node:events';
+// a listener list.
 
 export class Cancel {
   aborted = false;
   private listeners: (() => void)[] | undefined;
-  private emitter: (EventEmitter & { aborted: boolean }) | undefined;
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (this.emitter !== undefined) {
-      this.emitter.aborted = true;
-      this.emitter.emit('abort');
-    }
     if (listeners !== undefined) for (const f of listeners) f();
   }
 
@@ -28,12 +21,6 @@ export class Cancel {
       const i = this.listeners?.indexOf(f) ?? -1;
       if (i >= 0) this.listeners!.splice(i, 1);
     };
-  }
-
-  /** The cancellation as the emitter undici's `request({ signal })` takes (`abort` event, `aborted` flag). */
-  signal(): EventEmitter & { aborted: boolean } {
-    this.emitter ??= Object.assign(new EventEmitter(), { aborted: this.aborted });
-    return this.emitter;
   }
 }
 

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Cancel } from './cancel.js';
 import type { UpstreamPools } from './pools.js';
-import { request, undiciErrors } from './undici-parts.js';
+import { undiciErrors } from './undici-parts.js';
 import { UPSTREAM_PATH, type Protocol, type Usage } from './protocol.js';
 import type { Upstream } from './runtime.js';
 
@@ -93,69 +93,175 @@ export function describeError(err: unknown, upstream: Upstream): { failure: Fail
   return { failure: 'connection', note: `connection failed (${label})` };
 }
 
-async function readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-}
-
 /** Bytes of a refused answer read (and dropped) so its connection stays reusable; a longer one closes it. */
 const DISCARD_BYTES = 128 * 1024;
 
-type Whole = { ok: true; status: number; headers: UpstreamHeaders; body: Buffer } | { ok: false; error: unknown; status: number | undefined };
+
+/** The client's cancellation wired to one dispatch: `start` is its `onRequestStart`; `release` stops listening. */
+function cancelling(signal: Cancel): { start(c: Dispatcher.DispatchController): void; release(): void } {
+  let stop: (() => void) | undefined;
+  return {
+    start(c) {
+      if (signal.aborted) c.abort(new Error('the client went away'));
+      else stop ??= signal.onAbort(() => c.abort(new Error('the client went away')));
+    },
+    release() {
+      stop?.();
+      stop = undefined;
+    },
+  };
+}
+
+type Opened =
+  | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer> }
+  /** A status `refusedStatus` turns away; its body was read and dropped. */
+  | { kind: 'refused'; status: number; headers: UpstreamHeaders }
+  /** Any other answer (a non-streaming request's, or an error status), with its body. */
+  | { kind: 'whole'; status: number; headers: UpstreamHeaders; body: Buffer }
+  /** A 2xx that ended without a byte of body. */
+  | { kind: 'empty'; status: number }
+  | { kind: 'error'; error: unknown; status: number | undefined };
+
+/** Bytes a stream may hold unread (the client's socket is full) before the provider is asked to pause. */
+const STREAM_HIGH_WATER = 64 * 1024;
 
 /**
- * A complete non-streaming answer, read straight from undici's dispatch callbacks into one buffer: no body
- * stream, async iterator or end-of-stream listeners per request. The body of a refused status (`refusedStatus`)
- * is read and dropped, up to `DISCARD_BYTES`.
+ * The rest of an upstream stream after its first chunk, fed by undici's dispatch callbacks: a queue the relay
+ * reads with `next()`. While it holds more than `STREAM_HIGH_WATER` bytes (the relay waits on a full client
+ * socket) the provider's connection is paused. `return()` abandons the stream.
  */
-function readWhole(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>): Promise<Whole> {
+class UpstreamStream implements AsyncIterator<Buffer> {
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private error: unknown;
+  private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: unknown) => void } | undefined;
+  private paused = false;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {}
+
+  push(chunk: Buffer): void {
+    if (this.ended) return;
+    const w = this.waiting;
+    if (w !== undefined) {
+      this.waiting = undefined;
+      w.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (!this.paused && this.queued > STREAM_HIGH_WATER) {
+      this.paused = true;
+      this.controller.pause();
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.resolve({ done: true, value: undefined });
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(error);
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.queue.shift();
+    if (chunk !== undefined) {
+      this.queued -= chunk.length;
+      if (this.paused && this.queued <= STREAM_HIGH_WATER / 2) {
+        this.paused = false;
+        this.controller.resume();
+      }
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    if (!this.ended) {
+      this.ended = true;
+      this.controller.abort(new Error('the stream was abandoned'));
+    }
+    this.queue.length = 0;
+    this.queued = 0;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.resolve({ done: true, value: undefined });
+    return Promise.resolve({ done: true, value: undefined });
+  }
+}
+
+/**
+ * One attempt's answer from undici's dispatch callbacks, with no body stream or async iterator of undici's per
+ * request. A 2xx to a streaming request resolves with its first chunk and the rest to come; a refused status
+ * (`refusedStatus`) once its body is drained (up to `DISCARD_BYTES`); any other answer with its whole body.
+ */
+function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>, stream: boolean): Promise<Opened> {
   return new Promise((resolve) => {
     let status: number | undefined;
     let headers: UpstreamHeaders = {};
-    let keep = true;
+    let mode: 'stream' | 'refused' | 'whole' = 'stream';
+    let rest: UpstreamStream | undefined;
     let chunks: Buffer[] = [];
     let size = 0;
-    let controller: Dispatcher.DispatchController | undefined;
-    let stop: (() => void) | undefined;
-    const finish = (result: Whole): void => {
-      stop?.();
-      stop = undefined;
+    let settled = false;
+    const cancel = cancelling(signal);
+    const open = (result: Opened): void => {
+      settled = true;
       resolve(result);
     };
     pool.dispatch(options, {
-      onRequestStart(c) {
-        controller = c;
-        if (signal.aborted) c.abort(new Error('the client went away'));
-        else stop ??= signal.onAbort(() => controller?.abort(new Error('the client went away')));
-      },
+      onRequestStart: cancel.start,
       onResponseStart(_c, code, received) {
         status = code;
         headers = received;
-        keep = refusedStatus(code, received, failoverStatus) === undefined;
+        mode = refusedStatus(code, received, failoverStatus) !== undefined ? 'refused' : stream && code >= 200 && code < 300 ? 'stream' : 'whole';
         chunks = [];
         size = 0;
       },
       onResponseData(c, chunk) {
+        if (mode === 'stream') {
+          if (rest !== undefined) rest.push(chunk);
+          else {
+            // INVARIANT: undici calls onResponseStart before any data.
+            rest = new UpstreamStream(c);
+            open({ kind: 'stream', status: status!, headers, first: chunk, rest });
+          }
+          return;
+        }
         size += chunk.length;
-        if (keep) {
+        if (mode === 'whole') {
           if (size > MAX_ANSWER_BYTES) c.abort(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
           else chunks.push(chunk);
         } else if (size > DISCARD_BYTES) c.abort(new Error('refused answer too large to drain'));
       },
       onResponseEnd() {
+        cancel.release();
+        if (rest !== undefined) return rest.end();
         // INVARIANT: undici calls onResponseStart before onResponseEnd.
-        finish({ ok: true, status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, keep ? size : 0) });
+        if (mode === 'stream') open({ kind: 'empty', status: status! });
+        else if (mode === 'refused') open({ kind: 'refused', status: status!, headers });
+        else open({ kind: 'whole', status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
       },
       onResponseError(_c, error) {
+        cancel.release();
+        if (rest !== undefined) return rest.fail(error);
+        if (settled) return;
         // A refused answer cut while draining is still the status it answered.
-        if (status !== undefined && !keep && !signal.aborted) finish({ ok: true, status, headers, body: Buffer.alloc(0) });
-        else finish({ ok: false, error, status });
+        if (status !== undefined && mode === 'refused' && !signal.aborted) open({ kind: 'refused', status, headers });
+        else open({ kind: 'error', error, status });
       },
     });
   });
@@ -187,41 +293,17 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
     headersTimeout: upstream.timeouts.firstByteMs,
     bodyTimeout: upstream.timeouts.idleMs,
   };
-  if (!input.stream) {
+  if (signal.aborted) return { kind: 'aborted' };
+  const opened = await dispatchAttempt(pool, options, signal, input.failoverStatus, input.stream);
+  if (opened.kind === 'error') {
     if (signal.aborted) return { kind: 'aborted' };
-    const whole = await readWhole(pool, options, signal, input.failoverStatus);
-    if (!whole.ok) {
-      if (signal.aborted) return { kind: 'aborted' };
-      const failed = describeError(whole.error, upstream);
-      return whole.status === undefined ? { kind: 'failed', ...failed } : { kind: 'failed', ...failed, status: whole.status };
-    }
-    return refusedStatus(whole.status, whole.headers, input.failoverStatus) ?? { kind: 'answer', status: whole.status, headers: whole.headers, body: whole.body };
+    const failed = describeError(opened.error, upstream);
+    return opened.status === undefined ? { kind: 'failed', ...failed } : { kind: 'failed', ...failed, status: opened.status };
   }
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await request(pool, { ...options, signal: signal.signal() });
-  } catch (err) {
-    return signal.aborted ? { kind: 'aborted' } : { kind: 'failed', ...describeError(err, upstream) };
-  }
-  const status = res.statusCode;
-  const headers = res.headers;
-  try {
-    const refused = refusedStatus(status, headers, input.failoverStatus);
-    if (refused !== undefined) {
-      await res.body.dump();
-      return refused;
-    }
-    if (status >= 200 && status < 300) {
-      const rest = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-      const first = await rest.next();
-      if (first.done === true) return { kind: 'failed', failure: 'connection', status, note: 'the stream ended before its first event' };
-      return { kind: 'stream', status, headers, first: first.value, rest };
-    }
-    // An error status on a streaming request: relayed whole, like any answer.
-    return { kind: 'answer', status, headers, body: await readAll(res.body) };
-  } catch (err) {
-    if (signal.aborted) return { kind: 'aborted' };
-    res.body.destroy();
-    return { kind: 'failed', ...describeError(err, upstream), status };
-  }
+  // INVARIANT: dispatchAttempt answers `refused` only for a status refusedStatus turns away.
+  if (opened.kind === 'refused') return refusedStatus(opened.status, opened.headers, input.failoverStatus)!;
+  // A non-streaming answer, or an error status on a streaming request: relayed whole.
+  if (opened.kind === 'whole') return { kind: 'answer', status: opened.status, headers: opened.headers, body: opened.body };
+  if (opened.kind === 'empty') return { kind: 'failed', failure: 'connection', status: opened.status, note: 'the stream ended before its first event' };
+  return { kind: 'stream', status: opened.status, headers: opened.headers, first: opened.first, rest: opened.rest };
 }
