@@ -96,7 +96,6 @@ export function describeError(err: unknown, upstream: Upstream): { failure: Fail
 /** Bytes of a refused answer read (and dropped) so its connection stays reusable; a longer one closes it. */
 const DISCARD_BYTES = 128 * 1024;
 
-
 /** The client's cancellation wired to one dispatch: `start` is its `onRequestStart`; `release` stops listening. */
 function cancelling(signal: Cancel): { start(c: Dispatcher.DispatchController): void; release(): void } {
   let stop: (() => void) | undefined;
@@ -114,8 +113,8 @@ function cancelling(signal: Cancel): { start(c: Dispatcher.DispatchController): 
 
 type Opened =
   | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer> }
-  /** A status `refusedStatus` turns away; its body was read and dropped. */
-  | { kind: 'refused'; status: number; headers: UpstreamHeaders }
+  /** A status `refusedStatus` turns away, with its verdict; its body was read and dropped. */
+  | { kind: 'refused'; verdict: AttemptResult }
   /** Any other answer (a non-streaming request's, or an error status), with its body. */
   | { kind: 'whole'; status: number; headers: UpstreamHeaders; body: Buffer }
   /** A 2xx that ended without a byte of body. */
@@ -212,22 +211,19 @@ function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, 
   return new Promise((resolve) => {
     let status: number | undefined;
     let headers: UpstreamHeaders = {};
+    let refused: AttemptResult | undefined;
     let mode: 'stream' | 'refused' | 'whole' = 'stream';
     let rest: UpstreamStream | undefined;
     let chunks: Buffer[] = [];
     let size = 0;
-    let settled = false;
     const cancel = cancelling(signal);
-    const open = (result: Opened): void => {
-      settled = true;
-      resolve(result);
-    };
     pool.dispatch(options, {
       onRequestStart: cancel.start,
       onResponseStart(_c, code, received) {
         status = code;
         headers = received;
-        mode = refusedStatus(code, received, failoverStatus) !== undefined ? 'refused' : stream && code >= 200 && code < 300 ? 'stream' : 'whole';
+        refused = refusedStatus(code, received, failoverStatus);
+        mode = refused !== undefined ? 'refused' : stream && code >= 200 && code < 300 ? 'stream' : 'whole';
         chunks = [];
         size = 0;
       },
@@ -237,7 +233,7 @@ function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, 
           else {
             // INVARIANT: undici calls onResponseStart before any data.
             rest = new UpstreamStream(c);
-            open({ kind: 'stream', status: status!, headers, first: chunk, rest });
+            resolve({ kind: 'stream', status: status!, headers, first: chunk, rest });
           }
           return;
         }
@@ -251,17 +247,16 @@ function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, 
         cancel.release();
         if (rest !== undefined) return rest.end();
         // INVARIANT: undici calls onResponseStart before onResponseEnd.
-        if (mode === 'stream') open({ kind: 'empty', status: status! });
-        else if (mode === 'refused') open({ kind: 'refused', status: status!, headers });
-        else open({ kind: 'whole', status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+        if (mode === 'stream') resolve({ kind: 'empty', status: status! });
+        else if (refused !== undefined) resolve({ kind: 'refused', verdict: refused });
+        else resolve({ kind: 'whole', status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
       },
       onResponseError(_c, error) {
         cancel.release();
         if (rest !== undefined) return rest.fail(error);
-        if (settled) return;
         // A refused answer cut while draining is still the status it answered.
-        if (status !== undefined && mode === 'refused' && !signal.aborted) open({ kind: 'refused', status, headers });
-        else open({ kind: 'error', error, status });
+        if (refused !== undefined && !signal.aborted) resolve({ kind: 'refused', verdict: refused });
+        else resolve({ kind: 'error', error, status });
       },
     });
   });
@@ -300,8 +295,7 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
     const failed = describeError(opened.error, upstream);
     return opened.status === undefined ? { kind: 'failed', ...failed } : { kind: 'failed', ...failed, status: opened.status };
   }
-  // INVARIANT: dispatchAttempt answers `refused` only for a status refusedStatus turns away.
-  if (opened.kind === 'refused') return refusedStatus(opened.status, opened.headers, input.failoverStatus)!;
+  if (opened.kind === 'refused') return opened.verdict;
   // A non-streaming answer, or an error status on a streaming request: relayed whole.
   if (opened.kind === 'whole') return { kind: 'answer', status: opened.status, headers: opened.headers, body: opened.body };
   if (opened.kind === 'empty') return { kind: 'failed', failure: 'connection', status: opened.status, note: 'the stream ended before its first event' };
