@@ -14,18 +14,19 @@ export interface RequestCost {
   readonly estimated: boolean;
 }
 
+/** What a request's cost is worked out from: its record's fields, without the rest of the record. */
+export type CostInput = Pick<SettleRecord, 'model' | 'outcome' | 'usage' | 'outputChars'> & { readonly promptTokens: number };
+
 /** The cost of the request on the Model that answered (or was tried last); undefined when nothing was sent. */
 export function requestCost(policy: PolicySet, record: SettleRecord): RequestCost | undefined {
-  if (record.model === undefined) return undefined;
-  const model = policy.models.get(record.model);
+  return costOf(policy, { model: record.model, outcome: record.outcome, usage: record.usage, outputChars: record.outputChars, promptTokens: record.context?.promptTokens ?? 0 });
+}
+
+export function costOf(policy: PolicySet, r: CostInput): RequestCost | undefined {
+  if (r.model === undefined) return undefined;
+  const model = policy.models.get(r.model);
   if (model === undefined) return undefined;
-  const tokens = settledTokens({
-    outcome: record.outcome,
-    sent: true,
-    usage: record.usage,
-    outputChars: record.outputChars,
-    promptTokens: record.context?.promptTokens ?? 0,
-  });
+  const tokens = settledTokens({ outcome: r.outcome, sent: true, usage: r.usage, outputChars: r.outputChars, promptTokens: r.promptTokens });
   if (tokens === null) return undefined;
   return { usd: fromMicros(costMicros(model.spec, tokens.inputTokens, tokens.outputTokens)), ...tokens };
 }

@@ -7,7 +7,7 @@ import type { CircuitBreakers } from '../proxy/circuit.js';
 import type { PolicyStore } from '../proxy/policy-snapshot.js';
 import type { SettleRecord } from '../proxy/settle.js';
 import type { PolicySet } from '../policy/model.js';
-import { requestCost, type RequestCost } from './cost.js';
+import { costOf, type CostInput, type RequestCost } from './cost.js';
 import { MetricRegistry, type GaugeSample } from './registry.js';
 
 /** Seconds; from a cached answer on a LAN to a long stream. */
@@ -18,6 +18,21 @@ const DECISION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005
 /** Longest a settled request waits to be counted, and most that wait (`later`). */
 const LATER_MS = 100;
 const LATER_MAX = 64;
+
+/**
+ * What counting a settled request needs of its record, copied out of it: a queued request then holds a small
+ * object until its batch is counted, not its whole record (its context, classification and candidates), which
+ * would otherwise outlive a young-generation collection and be copied, then promoted, with it.
+ */
+interface Counted extends CostInput {
+  readonly route: string;
+  readonly provider: string;
+  readonly errorCode: string;
+  readonly team: string | undefined;
+  readonly latencyMs: number;
+  readonly attempts: SettleRecord['attempts'];
+  readonly policy: PolicySet;
+}
 
 /** What the collected gauges read from. */
 export interface ProxyState {
@@ -134,8 +149,8 @@ export class ProxyMetrics {
     unit: '1',
   });
 
-  // Settled requests not counted yet (two slots each: the record and its policy), and when they will be.
-  private queued: unknown[] = [];
+  // Settled requests not counted yet, and when they will be.
+  private queued: Counted[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor() {
@@ -148,8 +163,21 @@ export class ProxyMetrics {
    * batch at a time, the updates (and the cost they need) cost a fraction of what they did one by one.
    */
   later(r: SettleRecord, policy: PolicySet): void {
-    this.queued.push(r, policy);
-    if (this.queued.length >= 2 * LATER_MAX) this.drain();
+    this.queued.push({
+      route: r.route ?? '',
+      model: r.model,
+      provider: r.provider ?? '',
+      outcome: r.outcome,
+      errorCode: r.errorCode ?? '',
+      team: r.team,
+      latencyMs: r.latencyMs,
+      attempts: r.attempts,
+      usage: r.usage,
+      outputChars: r.outputChars,
+      promptTokens: r.context?.promptTokens ?? 0,
+      policy,
+    });
+    if (this.queued.length >= LATER_MAX) this.drain();
     else this.timer ??= setTimeout(() => this.drain(), LATER_MS).unref();
   }
 
@@ -160,18 +188,14 @@ export class ProxyMetrics {
     const queued = this.queued;
     if (queued.length === 0) return;
     this.queued = [];
-    for (let i = 0; i < queued.length; i += 2) {
-      const r = queued[i] as SettleRecord;
-      this.record(r, requestCost(queued[i + 1] as PolicySet, r));
-    }
+    for (const r of queued) this.count(r, costOf(r.policy, r));
   }
 
-  /** Counts one settled request: the call every request makes, once. */
-  record(r: SettleRecord, cost: RequestCost | undefined): void {
-    const route = r.route ?? '';
+  /** Counts one settled request, once. */
+  private count(r: Counted, cost: RequestCost | undefined): void {
+    const { route, provider } = r;
     const model = r.model ?? '';
-    const provider = r.provider ?? '';
-    this.requests.inc([route, model, provider, r.outcome, r.errorCode ?? '']);
+    this.requests.inc([route, model, provider, r.outcome, r.errorCode]);
     this.requestDuration.observe([route, model, provider, r.outcome], r.latencyMs / 1000);
     for (const a of r.attempts) {
       this.attempts.inc([a.provider, a.model, a.result, a.status === undefined ? '' : String(a.status)]);

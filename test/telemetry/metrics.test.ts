@@ -3,6 +3,8 @@
 // decision, circuit state, budget use from the ledger, reloads, access control — and the OTLP mirror.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +91,29 @@ describe('requests counted with their batch', () => {
     expect(metrics.requests.value(labels)).toBe(4);
     for (let i = 0; i < 64; i++) metrics.later(settled(10 + i), policy);
     expect(metrics.requests.value(labels)).toBe(68);
+  });
+
+  it('hold what they count, not the record: its context is collectable while the request waits for its batch', async () => {
+    const loaded = await loadPolicy(join(import.meta.dirname, '..', '..', 'policies'), { env: {} });
+    if (!loaded.ok) throw new Error('the example policy does not load');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const metrics = new ProxyMetrics();
+    // The context stands in for what a real record carries (classification, features, candidates); nothing but
+    // the queued request refers to it once `queue` returns.
+    const queue = (): WeakRef<object> => {
+      const context = { promptTokens: 1_000, payload: new Array<number>(10_000).fill(1) };
+      metrics.later({ ...settled(0), context: context as unknown as SettleRecord['context'] }, loaded.policy);
+      return new WeakRef(context);
+    };
+    const held = queue();
+    expect(metrics.requests.value(labels)).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(held.deref()).toBeUndefined();
+    const samples = parsePrometheus(await metrics.registry.render());
+    expect(total(samples, 'switchyard_requests_total', { route: 'default', outcome: 'completed' })).toBe(1);
+    expect(total(samples, 'switchyard_tokens_total', { team: 'engineering', type: 'input' })).toBe(1_000);
   });
 });
 
