@@ -76,7 +76,7 @@ async function startAll(pinned) {
     // for the optimising compiler, no baseline compiler: see
     // docs/benchmarks.md "proxy"); BENCH_SWITCHYARD_NODE_FLAGS replaces them to compare runtime settings (`''`
     // for node's defaults).
-    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4 --single-threaded-gc --v8-pool-size=1 --no-sparkplug').split(' ').filter(Boolean);
+    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4 --single-threaded-gc --v8-pool-size=1 --no-sparkplug --no-allocation-site-pretenuring').split(' ').filter(Boolean);
     // The default ledger, a SQLite file (WAL): every request reserves its worst-case cost and settles after.
     // It lives outside the watched directory, as `npm start`'s ./switchyard.db does.
     procs.ledgerDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-ledger-'));

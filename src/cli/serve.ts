@@ -64,8 +64,8 @@ Environment:
 
 The log is JSON lines on stdout; this banner and fatal start-up errors go to stderr.
 Node flags: \`npm start\` runs node with --max-semi-space-size=4 --single-threaded-gc --v8-pool-size=1
---no-sparkplug; on one CPU the banner warns when neither --single-threaded-gc nor --single-threaded is there
-(docs/proxy.md).
+--no-sparkplug --no-allocation-site-pretenuring; on one CPU the banner warns when neither
+--single-threaded-gc nor --single-threaded is there (docs/proxy.md).
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish, and exits 0.
 Exit codes: 0 stopped cleanly, 1 the policy is invalid, 2 usage error, the ledger or the audit log cannot be
 opened or the address cannot be bound.
