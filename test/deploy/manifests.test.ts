@@ -156,6 +156,9 @@ describe('deploy/systemd', () => {
       else expect(unit('switchyard.service'), 'systemd unit').toMatch(new RegExp(`^#.*ExecStart=/usr/bin/node .*${f} .*switchyard\\.js serve`, 'm'));
       expect(image.slice(0, image.indexOf('/app/bin/switchyard.js')), 'Dockerfile ENTRYPOINT').toContain(f);
     }
+    // The proxy benchmark measures switchyard as `npm start` runs it.
+    const bench = readFileSync(join(DEPLOY, '..', 'bench', 'proxy.bench.mjs'), 'utf8');
+    expect(/BENCH_SWITCHYARD_NODE_FLAGS \?\? '([^']*)'/.exec(bench)?.[1]?.split(' '), 'bench/proxy.bench.mjs').toEqual(flags);
   });
 
   it('documents only variables serve knows in the environment file', () => {
