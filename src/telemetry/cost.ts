@@ -22,6 +22,7 @@ export function requestCost(policy: PolicySet, record: SettleRecord): RequestCos
   return costOf(policy, { model: record.model, outcome: record.outcome, usage: record.usage, outputChars: record.outputChars, promptTokens: record.context?.promptTokens ?? 0 });
 }
 
+/** `requestCost` from the fields it reads, for a caller that kept those and not the record (metrics' batch). */
 export function costOf(policy: PolicySet, r: CostInput): RequestCost | undefined {
   if (r.model === undefined) return undefined;
   const model = policy.models.get(r.model);
