@@ -3,6 +3,7 @@
 // (thousands of `[`) would otherwise exhaust the stack.
 import { Composer, LineCounter, Parser, type CST, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Diagnostic } from '../errors.js';
+import { redactKeyLiterals } from './credential-shapes.js';
 import { diagnostic, quote } from './diagnostic.js';
 import { SourceDocument } from './source-document.js';
 import { MAX_DEPTH, toPlainValue } from './yaml-value.js';
@@ -65,7 +66,9 @@ export function parsePolicyFile(file: string, text: string): ParsedFile {
 function syntaxMessage(message: string): string {
   const first = (message.split('\n')[0] ?? '').trim().replace(/\.$/, '').replace(/:$/, '');
   const lowered = /^[A-Z][a-z]/.test(first) ? first[0]?.toLowerCase() + first.slice(1) : first;
-  return `invalid yaml: ${lowered}`;
+  // The parser's message can quote the source (`unexpected scalar token in YAML stream: "…"`): a key pasted into
+  // a policy file must not reach a log or a CI page through it.
+  return `invalid yaml: ${redactKeyLiterals(lowered)}`;
 }
 
 /** Offset of the earliest collection nested deeper than MAX_DEPTH, walking the syntax tree without recursion. */

@@ -110,6 +110,16 @@ describe('parsePolicyFile', () => {
     expect(diagnostics[0]?.message).not.toContain('\n');
   });
 
+  it('redacts a credential the parser quotes in a syntax error', () => {
+    // Found by the loader fuzz test: the parser's message quotes the unexpected scalar.
+    const { diagnostics } = parse('a---\n# c\nsk-ant-AAAAAAAAAAAAAAAAAAAA1');
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: 'yaml_syntax', line: 3, col: 1 });
+    expect(diagnostics[0]?.message).toContain('invalid yaml: unexpected scalar token');
+    expect(diagnostics[0]?.message).toContain('sk-ant-A...');
+    expect(diagnostics[0]?.message).not.toContain('AAAAAAAAAAAAAAAAAAA1');
+  });
+
   it('reports a document that is not a mapping', () => {
     expect(located('a: 1\n---\n- x\n---\njust text\n')).toEqual([
       ['not_a_mapping', 3, 1, ''],
