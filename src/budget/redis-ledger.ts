@@ -18,7 +18,7 @@
 // kept `retainFinishedMs` as the exactly-once marker; open reservations never expire by themselves, only through
 // `expire`, which releases what they held. TTLs are computed from the caller's `now`, so injected clocks work.
 import type { Redis } from 'ioredis';
-import type { BucketCharge, BucketKey, BucketUsage, BudgetWindow, Ledger, ReserveRequest, ReserveResult, SettleResult } from './ledger.js';
+import { bucketUsage, chargedUsage, type BucketCharge, type BucketKey, type BucketUsage, type BudgetWindow, type Ledger, type ReserveRequest, type ReserveResult, type SettleResult } from './ledger.js';
 import {
   closeRedis,
   connectRedis,
@@ -131,12 +131,7 @@ function createRedisLedger(redis: Redis, namespace: string, options: RedisLedger
     if (status === -1) return { ok: false, reason: 'already-settled' };
     const buckets: (BucketUsage & { limitMicros: number })[] = [];
     for (let i = 1; i + 3 < reply.length; i += 4) {
-      buckets.push({
-        ...parseBucketId(replyString(reply[i], FINISH)),
-        committedMicros: replyInt(reply[i + 1], FINISH),
-        reservedMicros: replyInt(reply[i + 2], FINISH),
-        limitMicros: replyInt(reply[i + 3], FINISH),
-      });
+      buckets.push(chargedUsage(parseBucketId(replyString(reply[i], FINISH)), replyInt(reply[i + 1], FINISH), replyInt(reply[i + 2], FINISH), replyInt(reply[i + 3], FINISH)));
     }
     return { ok: true, buckets };
   }
@@ -174,7 +169,7 @@ function createRedisLedger(redis: Redis, namespace: string, options: RedisLedger
     async usage(requested) {
       if (requested.length === 0) return [];
       const reply = replyArray(await runScript(redis, USAGE, requested.map(keys.bucket), []), USAGE);
-      return requested.map((k, i) => ({ ...keyOf(k), committedMicros: replyInt(reply[2 * i], USAGE), reservedMicros: replyInt(reply[2 * i + 1], USAGE) }));
+      return requested.map((k, i) => bucketUsage(k, replyInt(reply[2 * i], USAGE), replyInt(reply[2 * i + 1], USAGE)));
     },
     async listCurrent(now) {
       const reply = replyArray(await runScript(redis, CURRENT, [keys.index], [keys.bucketPrefix, String(now)]), CURRENT);
@@ -183,7 +178,7 @@ function createRedisLedger(redis: Redis, namespace: string, options: RedisLedger
         const key = parseBucketId(replyString(reply[i], CURRENT));
         // The index holds buckets by window end; a window that has not begun yet is not current.
         if (key.windowStart > now) continue;
-        rows.push({ ...key, committedMicros: replyInt(reply[i + 1], CURRENT), reservedMicros: replyInt(reply[i + 2], CURRENT) });
+        rows.push(bucketUsage(key, replyInt(reply[i + 1], CURRENT), replyInt(reply[i + 2], CURRENT)));
       }
       return rows;
     },

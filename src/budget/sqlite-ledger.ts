@@ -6,14 +6,16 @@
 // `reserve` answers at once; `settle` resolves after the commit (and the disk flush), `committed()` once
 // everything written so far is committed.
 import type Database from 'better-sqlite3';
-import type {
-  BucketCharge,
-  BucketKey,
-  BucketUsage,
-  Ledger,
-  ReserveRequest,
-  ReserveResult,
-  SettleResult,
+import {
+  bucketUsage,
+  chargedUsage,
+  type BucketCharge,
+  type BucketKey,
+  type BucketUsage,
+  type Ledger,
+  type ReserveRequest,
+  type ReserveResult,
+  type SettleResult,
 } from './ledger.js';
 import { openSqliteFile, type SqliteFile, type SqliteFileOptions } from './sqlite-file.js';
 import { windowEnd } from './window.js';
@@ -96,16 +98,9 @@ function distinctCharges(charges: readonly BucketCharge[]): readonly BucketCharg
   return repeated ? charges.filter((c, i) => charges.findIndex((d) => sameKey(c, d)) === i) : charges;
 }
 
-const usageRow = (row: UsageRow): BucketUsage => ({
-  budget: row.budget,
-  bucket: row.bucket,
-  window: row.win,
-  windowStart: row.window_start,
-  committedMicros: row.committed,
-  reservedMicros: row.reserved,
-});
-
-const chargedRow = (row: BucketRow): BucketUsage & { readonly limitMicros: number } => ({ ...usageRow(row), limitMicros: row.limit_micros });
+const keyOfRow = (row: UsageRow): BucketKey => ({ budget: row.budget, bucket: row.bucket, window: row.win, windowStart: row.window_start });
+const usageRow = (row: UsageRow): BucketUsage => bucketUsage(keyOfRow(row), row.committed, row.reserved);
+const chargedRow = (row: BucketRow): BucketUsage & { readonly limitMicros: number } => chargedUsage(keyOfRow(row), row.committed, row.reserved, row.limit_micros);
 
 /** Opens (creating if needed) the ledger at `path` (`:memory:` for a private in-memory one) and expires stale reservations. */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
@@ -198,8 +193,21 @@ function createCore(file: SqliteFile): Core {
   let finishes: Finish[] = [];
   const keyOf = (k: BucketKey): string => `${k.window}\0${k.windowStart}\0${k.budget}\0${k.bucket}`;
 
+  // Every mirrored bucket gets the one shape (a spread would give each its own, and the hot code reading them
+  // megamorphic property loads).
   const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
-    const m: Mirrored = { ...row, dirty: false };
+    const m: Mirrored = {
+      id: row.id,
+      budget: row.budget,
+      bucket: row.bucket,
+      win: row.win,
+      window_start: row.window_start,
+      limit_micros: row.limit_micros,
+      committed: row.committed,
+      reserved: row.reserved,
+      touched: row.touched,
+      dirty: false,
+    };
     byKey.set(keyOf({ budget: m.budget, bucket: m.bucket, window: m.win, windowStart: m.window_start }), m);
     return m;
   };
@@ -252,7 +260,7 @@ function createCore(file: SqliteFile): Core {
     if (mirrored !== undefined) return mirrored;
     const base = { budget: c.budget, bucket: c.bucket, win: c.window, window_start: c.windowStart };
     const row = st.bucketByKey.get(c.budget, c.bucket, c.window, c.windowStart);
-    if (row !== undefined) return remember({ ...base, ...row });
+    if (row !== undefined) return remember({ ...base, id: row.id, limit_micros: row.limit_micros, committed: row.committed, reserved: row.reserved, touched: row.touched });
     const id = Number(st.bucketInsert.run(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, now).lastInsertRowid);
     return remember({ ...base, id, limit_micros: c.limitMicros, committed: 0, reserved: 0, touched: now });
   };
@@ -387,23 +395,22 @@ function createCore(file: SqliteFile): Core {
   const usageTx = db.transaction((keys: readonly BucketKey[]): BucketUsage[] =>
     keys.map((k) => {
       const row = st.usage.get(k.budget, k.bucket, k.window, k.windowStart);
-      const key = { budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart };
-      return { ...key, committedMicros: row?.committed ?? 0, reservedMicros: row?.reserved ?? 0 };
+      return bucketUsage(k, row?.committed ?? 0, row?.reserved ?? 0);
     }),
   );
   const readUsage = (keys: readonly BucketKey[]): BucketUsage[] => {
-    const out: BucketUsage[] = keys.map((k) => ({ budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart, committedMicros: 0, reservedMicros: 0 }));
+    const out: BucketUsage[] = keys.map((k) => bucketUsage(k, 0, 0));
     if (keys.length === 1) {
       const k = keys[0]!;
       const row = st.usage.get(k.budget, k.bucket, k.window, k.windowStart);
-      if (row) out[0] = { ...out[0]!, committedMicros: row.committed, reservedMicros: row.reserved };
+      if (row) out[0] = bucketUsage(k, row.committed, row.reserved);
       return out;
     }
     // SQLite caps a compound SELECT at 500 terms; a long list (reports) reads in one deferred transaction.
     if (keys.length > MAX_UNION_KEYS) return usageTx.deferred(keys);
     const params: unknown[] = [];
     for (const k of keys) params.push(k.budget, k.bucket, k.window, k.windowStart);
-    for (const row of usageStatement(keys.length).all(...params)) out[row.i] = { ...out[row.i]!, committedMicros: row.committed, reservedMicros: row.reserved };
+    for (const row of usageStatement(keys.length).all(...params)) out[row.i] = bucketUsage(keys[row.i]!, row.committed, row.reserved);
     return out;
   };
 
@@ -415,7 +422,7 @@ function createCore(file: SqliteFile): Core {
     for (const k of keys) {
       const m = byKey.get(keyOf(k));
       if (m === undefined) (missing ??= []).push(k);
-      out.push({ budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart, committedMicros: m?.committed ?? 0, reservedMicros: m?.reserved ?? 0 });
+      out.push(bucketUsage(k, m?.committed ?? 0, m?.reserved ?? 0));
     }
     if (missing === undefined) return out;
     const read = readUsage(missing);

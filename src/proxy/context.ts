@@ -40,5 +40,5 @@ export function buildContext(policy: PolicySet, key: KeyRecord, request: ApiRequ
 export function withStickyHeader(ctx: RequestContext, headers: IncomingHttpHeaders, header: string): RequestContext {
   const value = headerValue(headers, header);
   const { stickyKey: _ignored, ...rest } = ctx;
-  return value === undefined || value === '' ? rest : { ...rest, stickyKey: value };
+  return value === undefined || value === '' ? rest : Object.assign(rest, { stickyKey: value });
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BucketCharge, BucketKey, Ledger, ReserveRequest } from '../../src/budget/ledger.js';
 import { windowStart } from '../../src/budget/window.js';
+import { buildsOneHiddenClass } from '../support/hidden-class.js';
 import { ledgerModelTest } from './ledger-model.js';
 
 export type WithLedger = (body: (ledger: Ledger, reopen: (now: number) => Promise<Ledger>) => Promise<void>) => Promise<void>;
@@ -330,6 +331,27 @@ export function ledgerConformance(name: string, open: () => Promise<Ledger>, opt
           const key = keyOf(charge('team-a', 1_000));
           const marks = await Promise.all(Array.from({ length: 20 }, () => ledger.markThreshold(key, 50)));
           expect(marks.filter(Boolean)).toHaveLength(1);
+        }));
+    });
+
+    // The request path reads these objects per request: one hidden class keeps its loads monomorphic (see
+    // test/support/hidden-class.ts for why a spread-built literal would not).
+    describe('shapes', () => {
+      it('reports settled buckets, usage rows and current buckets each in one hidden class', () =>
+        withLedger(async (ledger) => {
+          const charges = ['team-a', 'team-b', 'team-c'].map((t) => charge(t, 10 ** 12));
+          expect(
+            await buildsOneHiddenClass(async (i) => {
+              const c = charges[i % charges.length]!;
+              await ledger.reserve(request(`s${i}`, [c], 10));
+              const settled = await ledger.settle(`s${i}`, 5, T0);
+              if (!settled.ok) throw new Error(`settle refused: ${settled.reason}`);
+              return settled.buckets[0]!;
+            }),
+          ).toBe(true);
+          const never = charge('never-used', 1_000);
+          expect(await buildsOneHiddenClass(async (i) => (await ledger.usage([keyOf(charges[i % 3]!), keyOf(never)]))[i % 2]!)).toBe(true);
+          expect(await buildsOneHiddenClass(async (i) => (await ledger.listCurrent(T0))[i % 3]!)).toBe(true);
         }));
     });
 
