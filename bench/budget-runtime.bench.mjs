@@ -105,6 +105,7 @@ export default async function (h) {
       rb.finish('large', { outcome: 'completed', sent: true, usage: USAGE, outputChars: 0, promptTokens: ctx.promptTokens });
     };
     // The same ledger work without the runtime: one usage read, one reserve, one settle (not awaited, as finish).
+    // Charges built field by field, as the runtime builds them (a spread plus properties costs ~1 µs on Node 20).
     const direct = (ledger, tag) => async (i) => {
       const now = Date.now();
       const keys = [
@@ -113,7 +114,7 @@ export default async function (h) {
       ];
       await ledger.usage(keys);
       const id = `${tag}-${run}-${i}`;
-      const r = await ledger.reserve({ id, charges: keys.map((k) => ({ ...k, limitMicros: 10 ** 15, enforce: true })), amountMicros: 10_116, ttlMs: 900_000, now });
+      const r = await ledger.reserve({ id, charges: keys.map((k) => ({ budget: k.budget, bucket: k.bucket, window: k.window, windowStart: k.windowStart, limitMicros: 10 ** 15, enforce: true })), amountMicros: 10_116, ttlMs: 900_000, now });
       if (!r.ok) throw new Error('refused');
       void ledger.settle(id, 5_886, now);
     };
