@@ -195,20 +195,20 @@ function createCore(file: SqliteFile): Core {
 
   // Every mirrored bucket gets the one shape (a spread would give each its own, and the hot code reading them
   // megamorphic property loads).
-  const remember = (row: Omit<Mirrored, 'dirty'>): Mirrored => {
+  const remember = (k: BucketKey, row: { readonly id: number; readonly limit_micros: number; readonly committed: number; readonly reserved: number; readonly touched: number }): Mirrored => {
     const m: Mirrored = {
       id: row.id,
-      budget: row.budget,
-      bucket: row.bucket,
-      win: row.win,
-      window_start: row.window_start,
+      budget: k.budget,
+      bucket: k.bucket,
+      win: k.window,
+      window_start: k.windowStart,
       limit_micros: row.limit_micros,
       committed: row.committed,
       reserved: row.reserved,
       touched: row.touched,
       dirty: false,
     };
-    byKey.set(keyOf({ budget: m.budget, bucket: m.bucket, window: m.win, windowStart: m.window_start }), m);
+    byKey.set(keyOf(k), m);
     return m;
   };
   const touch = (m: Mirrored, now: number): void => {
@@ -258,11 +258,15 @@ function createCore(file: SqliteFile): Core {
   const bucketFor = (c: BucketCharge, now: number): Mirrored => {
     const mirrored = byKey.get(keyOf(c));
     if (mirrored !== undefined) return mirrored;
-    const base = { budget: c.budget, bucket: c.bucket, win: c.window, window_start: c.windowStart };
     const row = st.bucketByKey.get(c.budget, c.bucket, c.window, c.windowStart);
-    if (row !== undefined) return remember({ ...base, id: row.id, limit_micros: row.limit_micros, committed: row.committed, reserved: row.reserved, touched: row.touched });
-    const id = Number(st.bucketInsert.run(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, now).lastInsertRowid);
-    return remember({ ...base, id, limit_micros: c.limitMicros, committed: 0, reserved: 0, touched: now });
+    const found = row ?? {
+      id: Number(st.bucketInsert.run(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, now).lastInsertRowid),
+      limit_micros: c.limitMicros,
+      committed: 0,
+      reserved: 0,
+      touched: now,
+    };
+    return remember(c, found);
   };
 
   /** Runs in the turn's transaction: every statement is a single one, so a throw leaves nothing half-done. */
