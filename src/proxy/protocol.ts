@@ -66,7 +66,8 @@ export function upstreamBody(req: ApiRequest, upstreamModel: string): string {
   if (req.protocol === 'openai' && req.stream && !req.clientWantsUsage) {
     const options = isObject(req.body.stream_options) ? req.body.stream_options : {};
     // Object.assign, not `{ ...body, stream_options }`: a spread copy that gains a property costs a fresh hidden
-    // class per request on Node 20's V8 (test/support/hidden-class.ts).
+    // class per request on Node 20's V8 (test/support/hidden-class.ts). Assigning is safe here: the JSON parser
+    // refuses a body with a `__proto__` key (test/proxy/requests.test.ts).
     return JSON.stringify(Object.assign({}, req.body, { model: upstreamModel, stream_options: Object.assign({}, options, { include_usage: true }) }));
   }
   return JSON.stringify({ ...req.body, model: upstreamModel });

@@ -149,6 +149,26 @@ describe('malformed requests and limits', () => {
     expect(((await res.json()) as OpenAIError).error.code).toBe('invalid_request');
   });
 
+  // The body copied upstream (protocol.ts) relies on it: no `__proto__` key ever reaches the copy.
+  it('refuses a body with a `__proto__` or `constructor.prototype` key, forwarding nothing', async () => {
+    for (const body of [
+      '{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "__proto__": {"polluted": true}}',
+      '{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "constructor": {"prototype": {"polluted": true}}}',
+    ]) {
+      for (const stream of [false, true]) {
+        const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` },
+          body: stream ? body.replace('"model"', '"stream": true, "model"') : body,
+        });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as OpenAIError).error.code).toBe('invalid_request');
+      }
+    }
+    for (const sim of [sims.a, sims.b, sims.eu, sims.c, sims.d]) expect(sim.stats().requests).toBe(0);
+    expect(Reflect.get({}, 'polluted')).toBeUndefined();
+  });
+
   it('refuses a zero max_tokens before deciding', async () => {
     const res = await post(proxy.url, '/v1/chat/completions', chat('auto', { max_tokens: 0 }));
     expect(res.status).toBe(400);
