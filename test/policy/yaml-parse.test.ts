@@ -112,7 +112,9 @@ describe('parsePolicyFile', () => {
 
   it('redacts a credential the parser quotes in a syntax error', () => {
     // Found by the loader fuzz test: the parser's message quotes the unexpected scalar.
-    const { diagnostics } = parse('a---\n# c\nsk-ant-AAAAAAAAAAAAAAAAAAAA1');
+    // Key-shaped, not a key: assembled so that nothing scanning the repository for credentials mistakes it for one.
+    const keyShaped = `sk-ant-${'A'.repeat(20)}1`;
+    const { diagnostics } = parse(`a---\n# c\n${keyShaped}`);
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ code: 'yaml_syntax', line: 3, col: 1 });
     expect(diagnostics[0]?.message).toContain('invalid yaml: unexpected scalar token');
