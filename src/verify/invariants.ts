@@ -1,9 +1,9 @@
 // Invariants, proven where possible: every cell of the finite request space is decided and checked; beyond
 // `maxPoints` cells, fast-check samples the space with a fixed, printed seed and shrinks what it finds.
 import fc from 'fast-check';
-import type { Complexity } from '../policy/generated/policy.js';
+import type { Complexity, RequestMatch } from '../policy/generated/policy.js';
 import { ruleId, type InvariantEntry, type PolicySet, type SourceLocation } from '../policy/model.js';
-import { compileMatch, type MatchPredicate, type ResolvedRequest } from '../engine/match.js';
+import { compileMatch, teamConditionsHold, type MatchPredicate, type ResolvedRequest } from '../engine/match.js';
 import { budgetStateFromPercents, decide, type DecisionGraph } from '../engine/index.js';
 import type { Decision, RequestContext } from '../engine/types.js';
 import { compileAssertion, type CompiledAssertion } from './assertion.js';
@@ -130,9 +130,43 @@ function exhaustive(policy: PolicySet, graph: DecisionGraph, checkers: readonly 
   return tallies;
 }
 
-function spaceArbitrary(space: RequestSpace): fc.Arbitrary<SpacePoint> {
+/** Prompt sizes a sample may take: inclusive bounds. */
+interface TokenBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The part of the space inside an invariant's `forAll`, dimension by dimension (a match is a conjunction of
+ * per-dimension conditions, so this is exact), so that samples land where the invariant applies instead of
+ * being drawn from the whole space and mostly thrown away. Undefined when the scope is empty.
+ */
+function scopedSpace(policy: PolicySet, space: RequestSpace, forAll: RequestMatch | undefined): { space: RequestSpace; tokens: TokenBounds } | undefined {
   const maxCut = space.promptTokenCuts[space.promptTokenCuts.length - 1] ?? 0;
-  const edges = [...new Set(space.promptTokenCuts.flatMap((c) => (c > 0 ? [c - 1, c] : [c])))];
+  const range = forAll?.promptTokens;
+  const min = Math.max(0, range?.gte ?? 0, range?.gt !== undefined ? range.gt + 1 : 0);
+  const max = Math.min(range?.lte ?? Infinity, range?.lt !== undefined ? range.lt - 1 : Infinity, Math.max(maxCut * 2 + 1, min * 2 + 1));
+  const keep = <T>(values: readonly T[], allowed: readonly T[] | undefined): T[] => (allowed ? values.filter((v) => allowed.includes(v)) : [...values]);
+  const teams = space.teams.filter((name) => {
+    const team = policy.teams.get(name);
+    return team !== undefined && teamConditionsHold(forAll, team) && keep(space.dataClassesByTeam.get(name) ?? [], forAll?.dataClasses).length > 0;
+  });
+  const scoped: RequestSpace = {
+    ...space,
+    teams,
+    dataClassesByTeam: new Map(teams.map((t) => [t, keep(space.dataClassesByTeam.get(t) ?? [], forAll?.dataClasses)] as const)),
+    tasks: keep(space.tasks, forAll?.tasks),
+    complexities: forAll?.complexity ? space.complexities.filter((c) => c !== undefined && forAll.complexity?.includes(c)) : [...space.complexities],
+    models: keep(space.models, forAll?.models),
+    streams: forAll?.stream === undefined ? [...space.streams] : space.streams.filter((s) => s === forAll.stream),
+  };
+  const empty = [scoped.teams, scoped.tasks, scoped.complexities, scoped.models, scoped.streams].some((d) => d.length === 0) || min > max;
+  return empty ? undefined : { space: scoped, tokens: { min, max } };
+}
+
+function spaceArbitrary(space: RequestSpace, tokens: TokenBounds): fc.Arbitrary<SpacePoint> {
+  const within = (n: number): boolean => n >= tokens.min && n <= tokens.max;
+  const edges = [...new Set([tokens.min, tokens.max, ...space.promptTokenCuts.flatMap((c) => (c > 0 ? [c - 1, c] : [c])).filter(within)])];
   return fc.constantFrom(...space.teams).chain((team) => {
     const bands = space.budgetBandsByTeam.get(team) ?? [];
     const budgets = Object.fromEntries(
@@ -145,7 +179,7 @@ function spaceArbitrary(space: RequestSpace): fc.Arbitrary<SpacePoint> {
           task: fc.constantFrom(...space.tasks),
           complexity: fc.constantFrom(...space.complexities),
           model: fc.constantFrom(...space.models),
-          promptTokens: fc.oneof(fc.constantFrom(...edges), fc.integer({ min: 0, max: maxCut * 2 + 1 })),
+          promptTokens: fc.oneof(fc.constantFrom(...edges), fc.integer(tokens)),
           stream: fc.constantFrom(...space.streams),
         })
         .map(({ complexity, ...rest }): RequestContext => (complexity === undefined ? { team, ...rest } : { team, complexity, ...rest })),
@@ -165,8 +199,11 @@ function sampled(
 ): InvariantResult {
   let checked = 0;
   let covered = 0;
+  const base0 = { name: entry.name, rule: ruleId(entry), source: entry.source, method: 'sampled' as const, seed: options.seed };
+  const scope = scopedSpace(policy, space, entry.spec.forAll);
+  if (!scope) return { ...base0, checked, covered, violations: 0, ok: true };
   const details = fc.check(
-    fc.property(spaceArbitrary(space), (point) => {
+    fc.property(spaceArbitrary(scope.space, scope.tokens), (point) => {
       checked++;
       const r = evaluate(policy, graph, checker, point);
       if (r.covered) covered++;
@@ -174,7 +211,7 @@ function sampled(
     }),
     { seed: options.seed, numRuns: options.numRuns },
   );
-  const base = { name: entry.name, rule: ruleId(entry), source: entry.source, method: 'sampled' as const, checked, covered, seed: options.seed };
+  const base = { ...base0, checked, covered };
   const found = details.counterexample?.[0];
   if (!details.failed || !found) return { ...base, violations: 0, ok: true };
   const r = evaluate(policy, graph, checker, found);

@@ -89,6 +89,30 @@ describe('invariants', () => {
     expect(b.counterexample?.ctx).toEqual(a.counterexample?.ctx);
   });
 
+  it('samples inside an invariant\'s forAll, so a narrow scope is not starved of samples', () => {
+    // One team, one data class, large prompts only: a sliver of the space, where the planted route lives.
+    const narrow = `
+---
+apiVersion: switchyard.dev/v1
+kind: Invariant
+metadata: { name: gamma-big-phi }
+spec:
+  forAll: { teams: [gamma], dataClasses: [phi], promptTokens: { gt: 8000, lte: 9000 } }
+  assert: { certifications: [hipaa-baa] }
+`;
+    const { policy, graph } = build(BASE + PLANTED.promptBoundary + narrow);
+    const r = byName(checkInvariants(policy, graph, { maxPoints: 10, numRuns: 40, seed: 3 }), 'gamma-big-phi');
+    expect(r.method).toBe('sampled');
+    expect(r.ok).toBe(false);
+    // Every sample drawn was in scope (fast-check stops at the first failure, then shrinks inside the scope).
+    expect(r.covered).toBe(r.checked);
+    expect(r.counterexample?.ctx).toMatchObject({ team: 'gamma', dataClass: 'phi', promptTokens: 8001 });
+    // The same policy without the planted route holds, and its samples still all fall in scope.
+    const clean = build(BASE + narrow);
+    const ok = byName(checkInvariants(clean.policy, clean.graph, { maxPoints: 10, numRuns: 40, seed: 3 }), 'gamma-big-phi');
+    expect([ok.ok, ok.checked, ok.covered]).toEqual([true, 40, 40]);
+  });
+
   it('a deny invariant holds only when every covered request is denied', () => {
     const deny = `
 ---
