@@ -5,6 +5,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Diagnostic } from '../errors.js';
 import type { PolicyDocument } from './generated/policy.js';
 import { diagnostic, quote, quoteList } from './diagnostic.js';
+import { impossibleExpiries } from './expiry.js';
 import { findKeyLiterals } from './key-literals.js';
 import { KINDS, type Kind } from './model.js';
 import { schemaDiagnostics } from './schema-messages.js';
@@ -69,6 +70,12 @@ function validateOne(source: SourceDocument, diagnostics: Diagnostic[]): ValidDo
       (e) => !(e.instancePath === '/apiVersion' || (e.instancePath === '' && e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'apiVersion')),
     );
     diagnostics.push(...schemaDiagnostics(errors, source, kind));
+  }
+  if (kind === 'Team') {
+    for (const { pointer, value: expires } of impossibleExpiries(value)) {
+      const message = `\`expires\` must be a date and time that exist, got ${quote(expires)} (months 01–12, days up to the month's length, hours 00–23, minutes and seconds 00–59, offsets up to ±23:59)`;
+      diagnostics.push(diagnostic(source.locate(pointer), pointer, 'invalid_format', message));
+    }
   }
   // INVARIANT: a document without diagnostics passed its kind's schema, so it is that kind's document type.
   return diagnostics.length === before ? { source, document: value as unknown as PolicyDocument } : undefined;

@@ -3,6 +3,7 @@
 // exist only in the request headers and are never logged or stored.
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { parseExpiry } from '../policy/expiry.js';
 import type { PolicySet } from '../policy/index.js';
 import { proxyError, type ProxyError } from './errors.js';
 
@@ -19,21 +20,11 @@ export type KeyIndex = ReadonlyMap<string, KeyRecord>;
 
 export type AuthResult = { ok: true; key: KeyRecord } | { ok: false; error: ProxyError };
 
-const DAY_MS = 86_400_000;
-
 /**
- * When a key stops working. A date (`2026-12-31`) is valid through that whole UTC day; a date-time is valid
- * up to that instant (UTC when it names no zone). An unreadable value counts as already expired (fail closed).
+ * When a key stops working, read by the policy layer's parser so that the proxy and `validate` agree on every
+ * value (validation refuses one it cannot read). An unreadable value counts as already expired (fail closed).
  */
-export function expiryOf(expires: string): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(expires)) {
-    const start = Date.parse(`${expires}T00:00:00Z`);
-    return Number.isNaN(start) ? -Infinity : start + DAY_MS;
-  }
-  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(expires) ? expires : `${expires}Z`;
-  const at = Date.parse(zoned);
-  return Number.isNaN(at) ? -Infinity : at;
-}
+export const expiryOf = (expires: string): number => parseExpiry(expires) ?? -Infinity;
 
 export function buildKeyIndex(policy: PolicySet): KeyIndex {
   const index = new Map<string, KeyRecord>();
