@@ -2,7 +2,8 @@
 // policy directory and print the decision with its trace. Nothing is forwarded anywhere.
 import { resolve } from 'node:path';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
-import { budgetStateFromPercents, checkRequestContext, compile, decide, formatDecision, type RequestContext } from '../engine/index.js';
+import { budgetStateFromPercents, checkRequestContext, compile, decide, formatDecision, requestContextFields, type RequestContext } from '../engine/index.js';
+import { didYouMean } from '../policy/suggest.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { budgetPercentsArg, isDirectory, parseCommandArgs, readJsonArg, usageReporter } from './args.js';
@@ -53,6 +54,15 @@ function parse(argv: readonly string[]): Args {
   return { dir: parsed.positionals[0] ?? 'policies', request: parsed.values.request, budgets: parsed.values.budgets, format: format.format };
 }
 
+/** A misspelt field (`dataclass`) would be ignored and the request decided without it: say so. */
+function warnUnknownFields(ctx: RequestContext, io: CliIO): void {
+  const known = requestContextFields();
+  for (const field of Object.keys(ctx)) {
+    if (known.has(field)) continue;
+    io.stderr(`switchyard explain: warning: \`--request\` field \`${field}\` is not a request context field and is ignored${didYouMean(field, known)}\n`);
+  }
+}
+
 export async function runExplain(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   const fail = usageReporter('explain', HELP, io);
   let args: Args;
@@ -67,6 +77,7 @@ export async function runExplain(argv: readonly string[], io: CliIO): Promise<Ex
     const checked = checkRequestContext(await readJsonArg('request', args.request, io.cwd));
     if (!checked.ok) return fail(`invalid \`--request\`: ${checked.errors.join('; ')}`);
     ctx = checked.value;
+    warnUnknownFields(ctx, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return fail(error.message);

@@ -19,4 +19,4 @@ export {
   type ResolvedRequest,
 } from './match.js';
 export { byPriority } from './compile-routes.js';
-export { checkRequestContext, type RequestCheck } from './request-validate.js';
+export { checkRequestContext, type RequestCheck, requestContextFields } from './request-validate.js';

@@ -7,14 +7,24 @@ import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv
 import type { RequestContext } from './types.js';
 
 let validator: ValidateFunction | undefined;
+let schemaFields: ReadonlySet<string> | undefined;
+
+function schema(): { readonly properties?: Record<string, unknown> } {
+  // Resolved from this module so it works from src/ (tests) and dist/ (the package ships schema/).
+  return JSON.parse(readFileSync(new URL('../../schema/request-context.schema.json', import.meta.url), 'utf8')) as { properties?: Record<string, unknown> };
+}
 
 function compiled(): ValidateFunction {
   if (validator !== undefined) return validator;
   const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Class };
-  // Resolved from this module so it works from src/ (tests) and dist/ (the package ships schema/).
-  const schema = JSON.parse(readFileSync(new URL('../../schema/request-context.schema.json', import.meta.url), 'utf8')) as object;
-  validator = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  validator = new Ajv2020({ allErrors: true, strict: true }).compile(schema());
   return validator;
+}
+
+/** The fields a request context defines (other fields are allowed, so records with more pass, and ignored). */
+export function requestContextFields(): ReadonlySet<string> {
+  schemaFields ??= new Set(Object.keys(schema().properties ?? {}));
+  return schemaFields;
 }
 
 function describe(e: ErrorObject): string {

@@ -75,6 +75,15 @@ describe('switchyard explain', () => {
     expect(JSON.parse(out)).toStrictEqual(JSON.parse(JSON.stringify(want)));
   });
 
+  it('warns about a request field it does not know, with the field it probably meant, and decides without it', async () => {
+    const typo = await explain('--request', '{"team":"engineering","model":"auto","dataclass":"confidential"}', '-f', 'json');
+    expect(typo.code).toBe(0);
+    expect(typo.err).toBe('switchyard explain: warning: `--request` field `dataclass` is not a request context field and is ignored — did you mean `dataClass`?\n');
+    const plain = await explain('--request', '{"team":"engineering","model":"auto"}', '-f', 'json');
+    expect(plain.err).toBe('');
+    expect(JSON.parse(typo.out)).toStrictEqual(JSON.parse(plain.out));
+  });
+
   it('reads --request @file and explains denials with exit 0', async () => {
     const file = join(scratch, 'request.json');
     await writeFile(file, JSON.stringify({ team: 'engineering', dataClass: 'phi', model: 'auto' }));
