@@ -2,7 +2,7 @@
 // flowchart of the moves (old → new route and model, with counts), the cost delta and failing invariants.
 import type { Side } from './decision-side.js';
 import { newlyFailing, type ChangeSummary, type DenialChange, type DiffReport, type Move } from './diff.js';
-import { diffHeadline, moveEnds, statusText } from './diff-report.js';
+import { diffHeadline, hasSplitClasses, moveEnds, SPLIT_NOTE, statusText } from './diff-report.js';
 import { code, fmtCount, fmtShare, fmtUsd, fmtUsdDelta, markdownTable, plural, share } from './present.js';
 import { explainCommand } from './reproduce.js';
 import { describeDays, describeOutput } from './traffic-cost.js';
@@ -58,6 +58,7 @@ function changes(s: ChangeSummary, unit: string): string[] {
   const fallbacks = s.fallbacksChanged > 0 ? ` ${plural(s.fallbacksChanged, unit.replace(/s$/, ''), unit)} keep their primary but change fallbacks.` : '';
   if (s.changed === 0) return [`No decision changes.${fallbacks}`, ''];
   out.push(`${fmtCount(s.changed)} of ${fmtCount(s.compared)} ${unit} (${fmtShare(share(s.changed, s.compared))}) change route, model or denial.${fallbacks}`, '');
+  if (hasSplitClasses(s)) out.push(`${SPLIT_NOTE.charAt(0).toUpperCase()}${SPLIT_NOTE.slice(1)}.`, '');
   out.push(...movesTable(s, unit), '', ...mermaidMoves(s.moves, unit), '');
   out.push(...denialsTable('Newly denied', s.newlyDenied, unit), ...denialsTable('Newly allowed (denied by the base)', s.newlyAllowed, unit));
   return out;

@@ -100,8 +100,14 @@ function denialsTable(title: string, rows: readonly DenialChange[], unit: string
   return [`  ${title}`, ...textTable(['code', 'rule', unit, 'share'], body, new Set([2, 3])).map((l) => `    ${l}`)];
 }
 
+/** Whether a weighted route split a class: its moves then count shares of the class's requests. */
+export const hasSplitClasses = (s: ChangeSummary): boolean => !Number.isInteger(s.changed) || !Number.isInteger(s.fallbacksChanged);
+
+export const SPLIT_NOTE = 'a class on a weighted route counts by the share of its requests that moves (the weight that changed hands)';
+
 function summaryLines(s: ChangeSummary, unit: string): string[] {
   const out = [`  changed: ${fmtCount(s.changed)} (${fmtShare(share(s.changed, s.compared))})${s.fallbacksChanged > 0 ? `; ${fmtCount(s.fallbacksChanged)} more change only their fallbacks` : ''}`];
+  if (hasSplitClasses(s)) out.push(`  ${SPLIT_NOTE}`);
   if (s.moves.length > 0) out.push(...movesTable(s, unit));
   out.push(...denialsTable('newly denied', s.newlyDenied, unit), ...denialsTable('newly allowed (base denial)', s.newlyAllowed, unit));
   return out;

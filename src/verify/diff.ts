@@ -5,6 +5,7 @@ import { checkInvariant, checkInvariants, type InvariantOptions, type InvariantR
 import { fallbacksOf, sideKey, sideOf, type Side } from './decision-side.js';
 import { share } from './present.js';
 import { points, requestSpace } from './space.js';
+import { replayContext, weightedPairs } from './sticky.js';
 import { decisionCostUsd, OutputTally, recordTokens, TimeSpan, type DayBasis, type OutputCounts } from './traffic-cost.js';
 import type { TrafficRecord } from './traffic.js';
 
@@ -69,11 +70,11 @@ interface DenialAcc {
   example: Example;
 }
 
-function bump(map: Map<string, DenialAcc>, side: Side, example: Example): void {
+function bump(map: Map<string, DenialAcc>, side: Side, example: Example, weight: number): void {
   if (side.kind !== 'deny') return;
   const key = sideKey(side);
   const acc = map.get(key) ?? { code: side.code, rule: side.rule, count: 0, example };
-  acc.count++;
+  acc.count += weight;
   map.set(key, acc);
 }
 
@@ -89,28 +90,43 @@ export class ChangeTally {
 
   /** Returns whether anything about the decision changed (fallbacks included). */
   add(example: Example, base: Decision, head: Decision): boolean {
+    return this.addShares(example, [{ base, head, weight: 1 }]);
+  }
+
+  /**
+   * One request (class) decided several ways by share of its requests (a weighted route's sticky picks): it is
+   * compared once, and each share counts as that fraction of a request.
+   */
+  addShares(example: Example, pairs: readonly { readonly base: Decision; readonly head: Decision; readonly weight: number }[]): boolean {
     this.compared++;
     const team = example.ctx.team;
     this.teamTotals.set(team, (this.teamTotals.get(team) ?? 0) + 1);
+    let any = false;
+    for (const p of pairs) if (this.share(example, p.base, p.head, p.weight)) any = true;
+    return any;
+  }
+
+  private share(example: Example, base: Decision, head: Decision, weight: number): boolean {
+    const team = example.ctx.team;
     const from = sideOf(base);
     const to = sideOf(head);
     const fromKey = sideKey(from);
     const toKey = sideKey(to);
     if (fromKey === toKey) {
       if (from.kind === 'route' && fallbacksOf(base) !== fallbacksOf(head)) {
-        this.fallbacksChanged++;
+        this.fallbacksChanged += weight;
         return true;
       }
       return false;
     }
-    this.changed++;
+    this.changed += weight;
     const key = `${fromKey}\u0001${toKey}`;
     const acc = this.moves.get(key) ?? { from, to, count: 0, teams: new Map<string, number>(), example };
-    acc.count++;
-    acc.teams.set(team, (acc.teams.get(team) ?? 0) + 1);
+    acc.count += weight;
+    acc.teams.set(team, (acc.teams.get(team) ?? 0) + weight);
     this.moves.set(key, acc);
-    if (from.kind === 'route' && to.kind === 'deny') bump(this.denied, to, example);
-    if (from.kind === 'deny' && to.kind === 'route') bump(this.allowed, from, example);
+    if (from.kind === 'route' && to.kind === 'deny') bump(this.denied, to, example, weight);
+    if (from.kind === 'deny' && to.kind === 'route') bump(this.allowed, from, example, weight);
     return true;
   }
 
@@ -167,8 +183,9 @@ export class TrafficDiffer {
   ) {}
 
   add(record: TrafficRecord): void {
-    const b = decide(this.base, record.ctx);
-    const h = decide(this.head, record.ctx);
+    const ctx = replayContext(record);
+    const b = decide(this.base, ctx);
+    const h = decide(this.head, ctx);
     const tokens = recordTokens(record);
     this.output.add(tokens.outputSource);
     this.span.add(record.timeMs);
@@ -215,7 +232,7 @@ export function diffSpace(base: DecisionGraph, head: DecisionGraph, maxPoints = 
       const key = JSON.stringify(point.ctx);
       if (seen.has(key)) continue;
       seen.add(key);
-      tally.add({ ctx: point.ctx }, decide(base, point.ctx), decide(head, point.ctx));
+      tally.addShares({ ctx: point.ctx }, weightedPairs(base, head, point.ctx));
     }
   }
   return tally.summary();

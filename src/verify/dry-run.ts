@@ -4,6 +4,7 @@ import { budgetStateFromPercents, decide, NO_SPEND, type BudgetState, type Decis
 import type { PolicySet } from '../policy/model.js';
 import { sideOf } from './decision-side.js';
 import { share } from './present.js';
+import { replayContext } from './sticky.js';
 import { decisionCostUsd, OutputTally, recordTokens, TimeSpan, type DayBasis, type OutputCounts } from './traffic-cost.js';
 import type { RecordedDecision, TrafficRecord } from './traffic.js';
 
@@ -109,7 +110,7 @@ export class DryRun {
   }
 
   add(record: TrafficRecord): Decision {
-    const decision = decide(this.graph, record.ctx, this.budgets);
+    const decision = decide(this.graph, replayContext(record), this.budgets);
     this.requests++;
     this.span.add(record.timeMs);
     const tokens = recordTokens(record);
