@@ -55,7 +55,7 @@ export const DIAGNOSTICS = {
   empty_range: { severity: 'error', summary: 'a numeric range (`promptTokens`, Classifier bounds) holds for no value, e.g. `gt: 100, lt: 50`' },
   rule_matches_nothing: { severity: 'warning', summary: 'a Route, Vetting, Residency or Budget `match` holds for no request (no team has the labels or may declare the data classes)' },
   invariant_vacuous: { severity: 'warning', summary: 'an Invariant `forAll` covers no request, so it checks nothing' },
-  route_ambiguous: { severity: 'error', summary: 'two routes of equal priority both match some request; which one wins depends on declaration order' },
+  route_ambiguous: { severity: 'error', summary: 'two routes of equal priority both match some request no higher-priority route takes; which one wins depends on declaration order' },
   route_shadowed: { severity: 'warning', summary: 'a route owns no request: routes tried before it take every request it matches' },
   route_dead: { severity: 'warning', summary: 'a route never routes a request: every target is removed for every request it owns' },
   route_can_be_empty: { severity: 'warning', summary: 'capabilities or enforced Vetting/Residency rules remove every target of a route for some of its requests' },

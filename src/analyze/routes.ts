@@ -1,7 +1,7 @@
 // Which requests each route owns, decided symbolically: a route's box minus the boxes of every route tried
 // before it (higher priority, or equal priority and declared first), as disjoint boxes. From it:
-// `route_shadowed` (it owns nothing) and `route_ambiguous` (an equal-priority route overlaps it — which one
-// wins then depends on declaration order). Exact; when a route's owned region splits into more boxes than
+// `route_shadowed` (it owns nothing) and `route_ambiguous` (an equal-priority route declared first takes some
+// request of it that no higher route took — which one wins then depends on declaration order). Exact; when a route's owned region splits into more boxes than
 // the bound allows, that route is left out of the owned-region checks (never reported wrongly).
 import { diagnostic } from '../policy/diagnostic.js';
 import { sourceRef, type PolicySet, type RouteEntry } from '../policy/model.js';
@@ -34,25 +34,46 @@ export interface RouteAnalysis {
 
 const q = (s: string): string => `\`${s}\``;
 
-function ownedPieces(d: Domain, box: Box, earlier: readonly { box: Box; route: RouteEntry }[], limits: Limits): Pick<Owned, 'pieces' | 'takers'> {
+interface Tried {
+  readonly route: RouteEntry;
+  readonly box: Box;
+}
+
+/** An equal-priority route tried before a route, and a request of both that reaches it (so it owns the request). */
+interface Overlap {
+  readonly other: RouteEntry;
+  readonly both: Box;
+}
+
+/**
+ * The route's box minus every route tried before it, in the order they are tried. On the way, an earlier route
+ * of equal priority that meets what is left of the box (the requests no route before it took) is an overlap:
+ * it owns those requests only because it is declared first.
+ */
+function ownedPieces(d: Domain, route: RouteEntry, box: Box, earlier: readonly Tried[], limits: Limits): Pick<Owned, 'pieces' | 'takers'> & { overlaps: Overlap[] } {
   let pieces: Box[] = [box];
   const takers: RouteEntry[] = [];
+  const found: Overlap[] = [];
   for (const other of earlier) {
     const next: Box[] = [];
-    let took = false;
+    let both: Box | undefined;
     for (const piece of pieces) {
       if (!overlaps(d, piece, other.box)) next.push(piece);
       else {
-        took = true;
+        both ??= intersect(piece, other.box);
         if (!within(piece, other.box)) next.push(...subtract(d, piece, other.box));
       }
     }
-    if (took) takers.push(other.route);
+    if (both !== undefined) {
+      takers.push(other.route);
+      if (other.route.spec.priority === route.spec.priority) found.push({ other: other.route, both });
+    }
     pieces = next;
     if (pieces.length === 0) break;
-    if (pieces.length > limits.maxPieces) return { pieces: null, takers };
+    // Past the bound, neither the owned region nor later overlaps are known: the route is left out of both checks.
+    if (pieces.length > limits.maxPieces) return { pieces: null, takers, overlaps: found };
   }
-  return { pieces, takers };
+  return { pieces, takers, overlaps: found };
 }
 
 function describeRoutes(routes: readonly RouteEntry[]): string {
@@ -63,7 +84,7 @@ function describeRoutes(routes: readonly RouteEntry[]): string {
 
 export function analyzeRoutes(policy: PolicySet, d: Domain, boxes: ReadonlyMap<string, Box | null>, limits: Limits): RouteAnalysis {
   const order = byPriority(policy.routes.values());
-  const tried = order.map((route) => ({ route, box: boxes.get(route.name) ?? null }));
+  const tried: { route: RouteEntry; box: Box | null }[] = order.map((route) => ({ route, box: boxes.get(route.name) ?? null }));
   const index = new BoxIndex(d, tried.map((t) => t.box));
   const diagnostics: Diagnostic[] = [];
   const owned: Owned[] = [];
@@ -72,23 +93,22 @@ export function analyzeRoutes(policy: PolicySet, d: Domain, boxes: ReadonlyMap<s
     const earlier = index
       .candidates(box, k)
       .map((j) => tried[j]!)
-      .filter((t): t is { route: RouteEntry; box: Box } => t.box !== null && overlaps(d, t.box, box));
-    for (const other of earlier) {
-      if (other.route.spec.priority !== route.spec.priority) continue;
-      const point = pointOf(d, intersect(other.box, box));
+      .filter((t): t is Tried => t.box !== null && overlaps(d, t.box, box));
+    const result = ownedPieces(d, route, box, earlier, limits);
+    for (const { other, both } of result.overlaps) {
+      const point = pointOf(d, both);
       if (point === undefined) continue;
       const message =
-        `route ${q(route.name)} overlaps route ${q(other.route.name)} (${sourceRef(other.route.source)}) at equal priority ${route.spec.priority}: ` +
-        `both match e.g. ${describeRequest(requestAt(d, point))}, and ${q(other.route.name)} wins only because it is declared first; ` +
+        `route ${q(route.name)} overlaps route ${q(other.name)} (${sourceRef(other.source)}) at equal priority ${route.spec.priority}: ` +
+        `both match e.g. ${describeRequest(requestAt(d, point))}, and ${q(other.name)} wins only because it is declared first; ` +
         'give one of them a higher priority or make their matches disjoint';
       diagnostics.push(diagnostic(route.locate('/spec/priority'), '/spec/priority', 'route_ambiguous', message));
     }
-    const result = ownedPieces(d, box, earlier, limits);
     if (result.pieces !== null && result.pieces.length === 0) {
       const message = `route ${q(route.name)} owns no request: every request it matches is taken first by ${describeRoutes(result.takers)}`;
       diagnostics.push(diagnostic(route.locate('/spec/priority'), '/spec/priority', 'route_shadowed', message));
     }
-    owned.push({ route, box, ...result });
+    owned.push({ route, box, pieces: result.pieces, takers: result.takers });
   });
   return { diagnostics, owned };
 }

@@ -76,7 +76,8 @@ function check(input: PolicyInput, seen: Map<string, number>): void {
     }
     const req = resolve(policy, point);
     const matching = names.filter((n) => predicates.get(n)!(req));
-    for (const [i, a] of matching.entries()) for (const b of matching.slice(i + 1)) if (priority(a) === priority(b)) overlapping.add(`${a}|${b}`);
+    // Ambiguous: the route that owns the point is matched by a later route of its own priority.
+    for (const b of matching) if (decision.route !== undefined && b !== decision.route && priority(b) === priority(decision.route)) overlapping.add(`${decision.route}|${b}`);
   }
 
   for (const name of names) {
@@ -86,7 +87,7 @@ function check(input: PolicyInput, seen: Map<string, number>): void {
     const ownsNothing = has(ds, 'route_shadowed') || has(ds, 'rule_matches_nothing') || has(ds, 'empty_range');
     expect(ownsNothing, `route ${name} owns ${decisions.length} points`).toBe(decisions.length === 0);
     if (decisions.length === 0) continue;
-    // Ambiguous with an earlier route ⇔ some point matches both.
+    // Ambiguous with an earlier route ⇔ some point that route owns matches both.
     const flagged = new Set((ds ?? []).flatMap((d) => (d.code === 'route_ambiguous' ? [/overlaps route `([^`]+)`/.exec(d.message)![1]!] : [])));
     for (const other of names.slice(0, names.indexOf(name))) expect(flagged.has(other), `${name} vs ${other}`).toBe(overlapping.has(`${other}|${name}`));
     // Dead ⇔ every owned point is denied for want of a target; can be empty ⇔ not dead, and rules alone empty some point.

@@ -41,6 +41,23 @@ describe('route_ambiguous', () => {
     expect(analyze({ 'routes.yaml': disjoint }).diagnostics).toEqual([]);
   });
 
+  it('counts only the requests that reach the equal priority: an overlap a higher route takes whole is not ambiguous', () => {
+    // `small` takes every prompt below 1000, so `tiny` owns nothing and `from-999` owns 1000 and up: 999 is in both
+    // equal-priority routes, but neither owns it.
+    const routes = docs('Route', route('small', 10, '{ promptTokens: { lt: 1000 } }'), route('tiny', 5, '{ promptTokens: { lte: 999 } }'), route('from-999', 5, '{ promptTokens: { gte: 999 } }'));
+    const { diagnostics } = analyze({ 'routes.yaml': routes });
+    expect(diagnostics.map((d) => d.code)).toEqual(['route_shadowed']);
+  });
+
+  it('gives as its example a request the earlier route owns, not one a higher route takes', () => {
+    const routes = docs('Route', route('small', 10, '{ promptTokens: { lt: 1000 } }'), route('tiny', 5, '{ promptTokens: { lte: 1999 } }'), route('from-999', 5, '{ promptTokens: { gte: 999 } }'));
+    const d = only(analyze({ 'routes.yaml': routes }).diagnostics, 'route_ambiguous');
+    expect(d.message).toContain('route `from-999` overlaps route `tiny`');
+    const example = exampleOf(d.message);
+    expect(example.promptTokens).toBeGreaterThanOrEqual(1000);
+    expect(decide(compile(load({ 'routes.yaml': routes })), example).route).toBe('tiny');
+  });
+
   it('reports every overlapping pair, including across files', () => {
     const a = docs('Route', route('default', 0), route('auto', 5, '{ models: [auto] }'));
     const b = docs('Route', route('chat', 5, '{ tasks: [chat] }'), route('support', 5, '{ teams: [support] }'));
