@@ -46,9 +46,30 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   return command.run(rest, io);
 }
 
+/**
+ * A writer to one of the process's streams that a reader may close early (`switchyard validate | head -1`):
+ * once a write fails with EPIPE, later writes are dropped, so the command finishes and exits with its own
+ * code instead of dying on the stream's unhandled `error` event. Other write errors still surface.
+ */
+export function closableWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  let listening = false;
+  return (text) => {
+    if (closed) return;
+    if (!listening) {
+      listening = true;
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        closed = true;
+      });
+    }
+    stream.write(text);
+  };
+}
+
 export const processIO: CliIO = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: closableWriter(process.stdout),
+  stderr: closableWriter(process.stderr),
   cwd: process.cwd(),
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,

@@ -1,9 +1,12 @@
 // The CLI frame: top-level help, version, unknown commands, and the lazily loaded command registry.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
-import { runCli } from '../support/cli.js';
+import { closableWriter } from '../../src/cli/main.js';
+import { runCli, scratch } from '../support/cli.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 
@@ -42,5 +45,50 @@ describe('switchyard', () => {
     const r = await runCli(['valdiate'], repo);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command `valdiate`');
+  });
+});
+
+describe('a reader that closes early', () => {
+  // Far more than a pipe holds (64 KiB), so the CLI is still writing when the reader goes away.
+  const base = join(repo, 'test', 'conformance', 'base');
+  const files: Record<string, string> = Object.fromEntries(readdirSync(base).map((f) => [f, readFileSync(join(base, f), 'utf8')]));
+  files['many.yaml'] = Array.from({ length: 1500 }, (_, i) => `apiVersion: switchyard.dev/v1\nkind: Route\nmetadata: { name: r${i} }\nspec: { prority: 1, targets: [{ model: gpt-4o-mini }] }\n`).join('---\n');
+
+  it('stops writing quietly: `validate | head -1` ends with validate\'s own exit code and no stack trace', async () => {
+    const policy = scratch(files);
+    try {
+      const child = spawn(process.execPath, [join(repo, 'bin', 'switchyard.js'), 'validate', policy.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let first = '';
+      child.stdout.once('data', (chunk: Buffer) => {
+        first = chunk.toString('utf8').split('\n')[0] ?? '';
+        child.stdout.destroy();
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+      const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+      expect(first).toMatch(/many\.yaml:\d+:\d+: error unknown_field: /);
+      expect(stderr).toBe('');
+      expect(code).toBe(1);
+    } finally {
+      policy.cleanup();
+    }
+  });
+
+  it('drops writes after EPIPE on either stream, and still surfaces any other write error', async () => {
+    const written: string[] = [];
+    const closed = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString('utf8'));
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const write = closableWriter(closed);
+    write('first\n');
+    await new Promise((done) => setImmediate(done)); // the stream reports the failed write on a later tick
+    write('second\n');
+    expect(written).toEqual(['first\n']);
+    const other = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    closableWriter(other)('x');
+    expect(() => other.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }))).toThrow('write EIO');
   });
 });
