@@ -51,6 +51,7 @@ export interface DryRunReport {
     readonly totalUsd: number;
     readonly perDayUsd: number;
     readonly days: DayBasis;
+    /** Tokens of the routed requests, the ones `totalUsd` prices (denied requests cost nothing). */
     readonly inputTokens: number;
     readonly outputTokens: number;
     readonly output: OutputCounts;
@@ -115,11 +116,12 @@ export class DryRun {
     this.span.add(record.timeMs);
     const tokens = recordTokens(record);
     this.output.add(tokens.outputSource);
-    this.inputTokens += tokens.input;
-    this.outputTokens += tokens.output;
     const side = sideOf(decision);
     if (side.kind === 'route') {
       this.routed++;
+      // The tokens the cost is of: a denied request is sent nowhere and costs nothing.
+      this.inputTokens += tokens.input;
+      this.outputTokens += tokens.output;
       const cost = decisionCostUsd(this.policy, decision, tokens);
       this.totalUsd += cost;
       const key = `${side.route}\u0000${side.model}`;

@@ -56,7 +56,7 @@ export class OutputTally {
 export type DayBasis =
   | { readonly kind: 'flag'; readonly days: number }
   | { readonly kind: 'time-span'; readonly days: number; readonly from: string; readonly to: string }
-  | { readonly kind: 'assumed'; readonly days: 1 };
+  | { readonly kind: 'assumed'; readonly days: 1; readonly noRecords?: true };
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -65,7 +65,10 @@ const DAY_MS = 24 * HOUR_MS;
 export class TimeSpan {
   first = Infinity;
   last = -Infinity;
+  records = 0;
+  /** One record, with its `time` when it has one. */
   add(ms: number | undefined): void {
+    this.records++;
     if (ms === undefined) return;
     if (ms < this.first) this.first = ms;
     if (ms > this.last) this.last = ms;
@@ -73,6 +76,7 @@ export class TimeSpan {
   /** `--days` wins; else the span of the times (at least an hour); else the file counts as one day. */
   basis(days: number | undefined): DayBasis {
     if (days !== undefined) return { kind: 'flag', days };
+    if (this.records === 0) return { kind: 'assumed', days: 1, noRecords: true };
     if (this.first > this.last) return { kind: 'assumed', days: 1 };
     const span = Math.max(this.last - this.first, HOUR_MS);
     return { kind: 'time-span', days: span / DAY_MS, from: new Date(this.first).toISOString(), to: new Date(this.last).toISOString() };
@@ -89,6 +93,7 @@ export function describeDays(basis: DayBasis): string {
       return `per day: the traffic spans ${hours < 48 ? `${hours.toFixed(1)} h` : `${basis.days.toFixed(1)} days`} (${basis.from} to ${basis.to})`;
     }
     case 'assumed':
+      if (basis.noRecords === true) return 'per day: no record was read, so the file is taken as one day';
       return 'per day: the records carry no `time`, so the file is taken as one day (use --days to say otherwise)';
     default:
       return assertNever(basis);

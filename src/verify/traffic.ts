@@ -56,6 +56,32 @@ function describe(e: ErrorObject): string {
   return `${at} ${e.message ?? 'is invalid'}`;
 }
 
+/** The largest epoch milliseconds a JavaScript date holds (±100,000,000 days); beyond it `new Date` is invalid. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/** Context fields an audit record carries as the header sent them, empty included. */
+const EMPTY_AS_SENT = ['dataClass', 'task'] as const;
+
+function withoutKeys(ctx: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out = { ...ctx };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+const isCount = (n: number | undefined): boolean => n === undefined || (Number.isSafeInteger(n) && n >= 0);
+
+/** Token counts must be exact: a count beyond 2^53 (`1e30`) is no count at all. Why not, or undefined. */
+function unsafeCount(ctx: RequestContext, usage: TrafficUsage | undefined): string | undefined {
+  const fields: [string, number | undefined][] = [
+    ['promptTokens', ctx.promptTokens],
+    ['maxTokens', ctx.maxTokens],
+    ['usage.inputTokens', usage?.inputTokens],
+    ['usage.outputTokens', usage?.outputTokens],
+  ];
+  for (const [name, n] of fields) if (!isCount(n)) return `\`${name}\` must be a whole number of tokens from 0 to ${Number.MAX_SAFE_INTEGER}, got \`${String(n)}\``;
+  return undefined;
+}
+
 /** Fields of a request-context line that belong to the record, not to the request. */
 const ENVELOPE_ONLY = ['usage', 'time'] as const;
 
@@ -103,22 +129,29 @@ function parseLineItem(text: string): LineItem {
     ctx = { ...line };
     for (const key of ENVELOPE_ONLY) delete ctx[key];
   }
-  const checked = checkRequestContext(ctx);
-  if (!checked.ok) {
-    const where = audit ? ' in `context`' : '';
-    return { ok: false, message: `${checked.errors[0] ?? 'invalid request context'}${where}` };
-  }
+  const where = audit ? ' in `context`' : '';
+  // The proxy records an empty header value as sent (`task: ""`) and refused it with `invalid_request`; such a
+  // record is decided again (and refused alike), so the empty value skips the schema's check, not the decision.
+  const empty = audit ? EMPTY_AS_SENT.filter((k) => ctx[k] === '') : [];
+  const checked = checkRequestContext(empty.length === 0 ? ctx : withoutKeys(ctx, empty));
+  if (!checked.ok) return { ok: false, message: `${checked.errors[0] ?? 'invalid request context'}${where}` };
+  for (const key of empty) checked.value[key] = '';
+  const counts = unsafeCount(checked.value, line.usage);
+  if (counts !== undefined) return { ok: false, message: `${counts}${counts.startsWith('`usage') ? '' : where}` };
   const record: { -readonly [K in keyof Omit<TrafficRecord, 'line'>]: TrafficRecord[K] } = { ctx: checked.value };
   if (line.usage !== undefined) record.usage = line.usage;
   if (line.time !== undefined) {
     const ms = typeof line.time === 'number' ? line.time : Date.parse(line.time);
-    if (!Number.isFinite(ms)) return { ok: false, message: `\`time\` \`${String(line.time)}\` is not a valid date` };
+    if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) return { ok: false, message: `\`time\` \`${String(line.time)}\` is not a valid date` };
     record.timeMs = ms;
   }
   const recorded = audit ? recordedOf(line) : undefined;
   if (recorded !== undefined) record.recorded = recorded;
   return { ok: true, record };
 }
+
+/** Editors on Windows start UTF-8 files with a byte order mark; it is not part of the first line's JSON. */
+const withoutBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 /**
  * The records and problems of a traffic file in line order, streamed (the file is never held whole).
@@ -130,8 +163,9 @@ export async function* readTraffic(path: string, display: string = path): AsyncG
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       n++;
+      const text = n === 1 ? withoutBom(raw) : raw;
       if (text.trim() === '') continue;
       const parsed = parseLineItem(text);
       if (parsed.ok === 'skip') continue;
@@ -147,7 +181,7 @@ export async function* readTraffic(path: string, display: string = path): AsyncG
 /** Records and problems from in-memory lines (tests, library callers that already hold the traffic). */
 export function* trafficFromLines(lines: readonly string[], display = 'traffic'): Generator<TrafficItem> {
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i] ?? '';
+    const text = i === 0 ? withoutBom(lines[i] ?? '') : (lines[i] ?? '');
     if (text.trim() === '') continue;
     const parsed = parseLineItem(text);
     if (parsed.ok === 'skip') continue;

@@ -41,8 +41,26 @@ describe('dry-run', () => {
     expect(r.cost.perDayUsd).toBeCloseTo((code + chat + eng) / 0.5, 12);
     expect(r.routes.find((x) => x.route === 'code')?.costPerDayUsd).toBeCloseTo(code / 0.5, 12);
     expect(r.cost.output).toEqual({ usage: 8, maxTokens: 1, none: 1 });
-    expect(r.cost.inputTokens).toBe(TRAFFIC.reduce((s, t) => s + t.input, 0));
-    expect(r.cost.outputTokens).toBe(TRAFFIC.reduce((s, t) => s + t.output, 0));
+    // The tokens of what the cost is of: the routed requests (the ghost team's request is denied).
+    const routed = TRAFFIC.filter((t) => t.team !== 'ghost');
+    expect(r.cost.inputTokens).toBe(routed.reduce((s, t) => s + t.input, 0));
+    expect(r.cost.outputTokens).toBe(routed.reduce((s, t) => s + t.output, 0));
+  });
+
+  it('an audit record of a request refused for an empty header value is decided again, and refused alike', () => {
+    const audit = (context: string): string =>
+      `{"kind":"switchyard.audit/v1","time":"2026-11-21T09:00:00Z","requestId":"r1","team":"support","decided":true,"context":${context},"outcome":"deny","deny":{"code":"invalid_request"}}`;
+    const r = dryRunRecords(graph, records([audit('{"team":"support","model":"auto","task":""}'), audit('{"team":"support","model":"auto","dataClass":""}')].join('\n')));
+    expect(r.requests).toBe(2);
+    expect(r.denials.map((d) => [d.code, d.requests])).toEqual([['invalid_request', 2]]);
+    expect(r.recorded).toMatchObject({ compared: 2, matching: 2 });
+    expect(r.cost.days.kind).toBe('time-span');
+  });
+
+  it('says no record was read rather than that the records carry no time', () => {
+    const text = formatDryRunText(new DryRun(graph).report(1), { policy: 'policies', traffic: 't.jsonl' });
+    expect(text).toContain('no record was read');
+    expect(text).not.toContain('carry no `time`');
   });
 
   it('divides by --days when given, and takes a file without times as one day', () => {

@@ -54,6 +54,11 @@ describe('parseTrafficLine', () => {
     });
   });
 
+  it('an audit record of a refused request with an empty header value keeps it, to be decided again', () => {
+    const r = parseTrafficLine('{"requestId":"r1","decided":true,"context":{"team":"eng","model":"auto","task":"","dataClass":""},"outcome":"deny","deny":{"code":"invalid_request"}}');
+    expect(r.ok && r.record.ctx).toEqual({ team: 'eng', model: 'auto', task: '', dataClass: '', requestId: 'r1' });
+  });
+
   it('an audit record keeps its context\'s own request id', () => {
     const r = parseTrafficLine('{"requestId":"outer","context":{"team":"eng","model":"auto","requestId":"inner"}}');
     expect(r.ok && r.record.ctx.requestId).toBe('inner');
@@ -69,6 +74,13 @@ describe('parseTrafficLine', () => {
     ['{"team":"eng","model":"auto","time":"yesterday"}', /^`time` must be an ISO 8601 timestamp/],
     ['{"team":"eng","model":"auto","time":"2025-13-45T99:00:00Z"}', /^`time` `2025-13-45T99:00:00Z` is not a valid date$/],
     ['{"context":"eng"}', /^`context` must be object$/],
+    ['{"team":"eng","model":"auto","time":1e20}', /^`time` `100000000000000000000` is not a valid date$/],
+    ['{"team":"eng","model":"auto","time":8640000000000001}', /^`time` `8640000000000001` is not a valid date$/],
+    ['{"team":"eng","model":"auto","promptTokens":1e30}', /^`promptTokens` must be a whole number of tokens from 0 to 9007199254740991/],
+    ['{"team":"eng","model":"auto","maxTokens":1e300}', /^`maxTokens` must be a whole number of tokens/],
+    ['{"team":"eng","model":"auto","usage":{"inputTokens":1e30}}', /^`usage\.inputTokens` must be a whole number of tokens/],
+    ['{"context":{"team":"eng","model":"auto","promptTokens":1e30}}', /^`promptTokens` must be a whole number of tokens .* in `context`$/],
+    ['{"team":"eng","model":"auto","task":""}', /`task` must NOT have fewer than 1 characters/],
   ])('rejects %s with a one-line message', (line, message) => {
     const r = parseTrafficLine(line);
     expect(r.ok).toBe(false);
@@ -88,6 +100,14 @@ describe('readTraffic', () => {
       'traffic/mixed.jsonl:4: not valid JSON',
       'record 5 b',
     ]);
+  });
+
+  it('tolerates a UTF-8 byte order mark at the start of the file', async () => {
+    const path = file('bom.jsonl', '\uFEFF{"team":"a","model":"m"}\n{"team":"b","model":"m"}\n');
+    const items = await collect(readTraffic(path));
+    expect(items.map((i) => (i.kind === 'record' ? i.record.ctx.team : i.problem.message))).toEqual(['a', 'b']);
+    const inMemory = [...trafficFromLines(['\uFEFF{"team":"a","model":"m"}'])];
+    expect(inMemory.map((i) => i.kind)).toEqual(['record']);
   });
 
   it('throws for a file that cannot be read (an I/O failure, not a bad line)', async () => {
