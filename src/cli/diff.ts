@@ -6,7 +6,7 @@ import type { Diagnostic } from '../errors.js';
 import { compile } from '../engine/index.js';
 import { readPolicyAtRef } from '../policy/git-source.js';
 import { loadPolicy, loadPolicyFromSources } from '../policy/index.js';
-import { assembleDiff, diffSignals, TrafficDiffer, type DiffReport, type DiffVersion } from '../verify/diff.js';
+import { assembleDiff, diffSignals, newlyFailing, TrafficDiffer, type DiffReport, type DiffVersion } from '../verify/diff.js';
 import { formatDiffMarkdown } from '../verify/diff-markdown.js';
 import { formatDiffJson, formatDiffText } from '../verify/diff-report.js';
 import { formatProblem } from '../verify/traffic.js';
@@ -37,8 +37,9 @@ Options:
       --progress              report progress on stderr every 10,000 records (default: only on a terminal)
   -h, --help                  show this help
 
-Exit codes: 0 compared (changed or not), 1 the head policy is invalid or a --fail-on condition holds,
-2 usage or I/O error (unknown ref, unreadable traffic file).
+Exit codes: 0 compared (changed or not), 1 the head or base policy is invalid, an invariant of the head
+newly fails (it holds on the base, or is new), or a --fail-on condition holds, 2 usage or I/O error (unknown
+ref, a base path missing at the ref, unreadable traffic file).
 `;
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -117,13 +118,30 @@ async function loadBase(args: Args, io: CliIO): Promise<BaseLoad> {
   const label = `${args.base}:${args.head}`;
   const read = await readPolicyAtRef(resolve(io.cwd, args.head), args.base);
   if (!read.ok) {
-    if (read.reason === 'no-such-path') return { ok: false, label, why: 'does not exist', diagnostics: [] };
+    if (read.reason === 'no-such-path') return { ok: false, usage: `the base policy \`${label}\` does not exist (${read.message})` };
     return { ok: false, usage: `\`--base ${args.base}\` is not a directory, and ${read.message}` };
   }
   if (read.value.files.length === 0) return { ok: false, label, why: 'holds no policy files', diagnostics: [] };
-  const loaded = loadPolicyFromSources(read.value.files, { ...options, commit: read.value.commit });
-  if (!loaded.ok) return { ok: false, label, why: 'is invalid', diagnostics: loaded.diagnostics };
+  const { files, shown } = rootRelative(read.value.files, args.base, read.value.prefix);
+  const loaded = loadPolicyFromSources(files, { ...options, commit: read.value.commit });
+  if (!loaded.ok) return { ok: false, label, why: 'is invalid', diagnostics: loaded.diagnostics.map((d) => ({ ...d, file: shown.get(d.file) ?? d.file })) };
   return { ok: true, version: { label, graph: compile(loaded.policy) } };
+}
+
+/**
+ * The files read at a ref, named relative to the policy directory: the content hash covers those names (as
+ * when the directory is read from disk), so a commit's version is the same however the ref is spelled and
+ * whether it is checked out or not. `shown` maps them back to `<ref>:<path>` for diagnostics.
+ */
+function rootRelative(files: readonly { path: string; text: string }[], ref: string, prefix: string): { files: { path: string; text: string }[]; shown: Map<string, string> } {
+  const strip = `${ref}:${prefix === '' ? '' : `${prefix}/`}`;
+  const shown = new Map<string, string>();
+  const out = files.map((f) => {
+    const path = f.path.startsWith(strip) ? f.path.slice(strip.length) : f.path;
+    shown.set(path, f.path);
+    return { path, text: f.text };
+  });
+  return { files: out, shown };
 }
 
 /** Nothing to compare against: say so in the requested format. A gate fails closed. */
@@ -148,7 +166,8 @@ function reportBaseUnusable(base: { label: string; why: string; diagnostics: rea
     }
   }
   io.stderr(`switchyard diff: ${sentence}\n`);
-  return args.failOn.size > 0 ? EXIT.failure : EXIT.ok;
+  // An invalid base is a policy failure: a gate that compares against nothing must not pass.
+  return EXIT.failure;
 }
 
 function reportInvalidHead(diagnostics: readonly Diagnostic[], args: Args, io: CliIO): ExitCode {
@@ -206,6 +225,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   const report = assembleDiff(base.version, { label: args.head, graph: head.graph }, traffic, { invariants: { policyDir: args.head } });
   io.stdout(render(report, args.format));
   const signals = diffSignals(report);
+  if (newlyFailing(report.invariants).length > 0) return EXIT.failure;
   if (args.failOn.has('deny') && signals.newlyDenied) return EXIT.failure;
   if (args.failOn.has('change') && signals.changed) return EXIT.failure;
   return EXIT.ok;

@@ -68,9 +68,20 @@ describe('switchyard diff --base <dir>', () => {
     expect(headMd.stdout).toContain('**the head policy `policies` is invalid; fix it before it can be compared.**');
 
     const base = await runCli(['diff', '--base', 'policies', '--head', 'base'], broken);
-    expect(base.code).toBe(0);
+    // Nothing to compare against fails closed, --fail-on or not.
+    expect(base.code).toBe(1);
     expect(base.stdout).toMatch(/^the base policy `policies` is invalid, so there is nothing to compare the head against\npolicies\/policy\.yaml:\d+:\d+: error unknown_field/);
     expect((await runCli(['diff', '--base', 'policies', '--head', 'base', '--fail-on', 'change'], broken)).code).toBe(1);
+  });
+
+  it('a head invariant that newly fails exits 1, --fail-on or not', async () => {
+    const ws = workspace({ 'base/policy.yaml': POLICY, 'policies/policy.yaml': EDITS.expensiveSupport });
+    const r = await runCli(['diff', '--base', 'base'], ws);
+    expect(r.stdout).toContain('newly fails (holds on the base)');
+    expect(r.code).toBe(1);
+    expect((await runCli(['diff', '--base', 'base', '--fail-on', 'deny'], ws)).code).toBe(1);
+    // The same invariant failing on the base too is not new.
+    expect((await runCli(['diff', '--base', 'policies'], ws)).code).toBe(0);
   });
 
   it('usage errors: no --base, a base that is neither a directory nor a ref, a missing head or traffic file', async () => {
@@ -108,14 +119,51 @@ describe('switchyard diff --base <git-ref>', () => {
     expect(unknown.stderr).toContain('`no-such-branch` names no commit');
   });
 
-  it('a base ref where the directory did not exist yet is reported, not an error', async () => {
+  it('the base read from a ref has the version of that commit checked out, however the ref is spelled', async () => {
+    const cwd = workspace({ 'policies/policy.yaml': POLICY, 'policies/more/extra.yaml': '# nothing here\n', 'traffic.jsonl': TRAFFIC_TEXT });
+    git(cwd, 'init', '-q', '-b', 'main');
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-q', '-m', 'policy');
+    git(cwd, 'tag', 'v1');
+    const versions = (stdout: string): [string, string] => {
+      const m = /^diff: base \S+ \(policy (\S+)\) → head \S+ \(policy (\S+)\)$/m.exec(stdout);
+      return [m?.[1] ?? '', m?.[2] ?? ''];
+    };
+    // A clean tree: the base at HEAD and the checked-out head are the same policy, the same version.
+    const clean = versions((await runCli(['diff', '--base', 'HEAD', '--head', 'policies'], cwd)).stdout);
+    expect(clean[0]).toMatch(/^[0-9a-f]{12}\+[0-9a-f]{12}$/);
+    expect(clean[0]).toBe(clean[1]);
+    const dryRun = await runCli(['dry-run', 'policies', '--traffic', 'traffic.jsonl'], cwd);
+    expect(dryRun.stdout).toContain(`(policy ${clean[0]})`);
+    writeFileSync(join(cwd, 'policies/policy.yaml'), EDITS.reorderedTargets);
+    git(cwd, 'commit', '-q', '-am', 'reorder');
+    const byParent = versions((await runCli(['diff', '--base', 'HEAD~1'], cwd)).stdout)[0];
+    const byTag = versions((await runCli(['diff', '--base', 'v1'], cwd)).stdout)[0];
+    expect(byParent).toBe(clean[0]);
+    expect(byTag).toBe(clean[0]);
+  });
+
+  it('a base ref without the directory is an I/O error (exit 2)', async () => {
+    const cwd = workspace({ 'README.md': 'hello\n' });
+    git(cwd, 'init', '-q', '-b', 'main');
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-q', '-m', 'start');
+    writeFileSync(join(cwd, 'README.md'), 'changed\n');
+    execFileSync('mkdir', ['policies'], { cwd });
+    writeFileSync(join(cwd, 'policies/policy.yaml'), POLICY);
+    const r = await runCli(['diff', '--base', 'HEAD'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the base policy `HEAD:policies` does not exist');
+  });
+
+  it('a base ref where the directory held no policy files yet is reported, and fails closed', async () => {
     const cwd = workspace({ 'README.md': 'hello\n' });
     git(cwd, 'init', '-q', '-b', 'main');
     git(cwd, 'add', '.');
     git(cwd, 'commit', '-q', '-m', 'start');
     writeFileSync(join(cwd, 'policy.yaml'), POLICY);
     const r = await runCli(['diff', '--base', 'HEAD', '--head', '.', '--format', 'markdown'], cwd);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('**the base policy `HEAD:.` holds no policy files, so there is nothing to compare the head against.**');
   });
 });
