@@ -3,12 +3,11 @@
 // body is read, decided or forwarded, so a burst costs a short answer per refused request instead of a body
 // buffer, a ledger call and an upstream connection each, and memory stays bounded by the limit. Health,
 // readiness, metrics and admin endpoints are never shed: a load balancer must still see the process as alive.
-import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { ProxyCore } from './core.js';
-import { errorBody, proxyError } from './errors.js';
+import { refuseEarly } from './early-refusal.js';
+import { proxyError } from './errors.js';
 import type { Protocol } from './protocol.js';
-import { emptyDraft, settler } from './settle.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 1024;
 /** Seconds a shed client is asked to wait: slots free up as answers end, usually within a second. */
@@ -46,23 +45,6 @@ export class RequestGate {
 
 /** The refusal, settled like any other refused request (usage hook, metrics, audit record, one log line). */
 function shed(core: ProxyCore, protocol: Protocol, req: FastifyRequest, reply: FastifyReply, max: number): void {
-  const started = performance.now();
-  const snapshot = core.store.current();
-  const requestId = String(req.id);
-  const tel = core.telemetry.begin(snapshot, protocol, req.headers);
-  const settle = settler(
-    { requestId, protocol, policyVersion: snapshot.version, started },
-    emptyDraft(),
-    (record) => {
-      tel.settled(record);
-      core.onSettle?.(record);
-    },
-    core.requestLog,
-  );
   const e = proxyError('overloaded', `the proxy has ${max} requests in flight, its limit; retry after ${OVERLOAD_RETRY_AFTER_SEC} s`);
-  void reply
-    .code(503)
-    .headers({ 'retry-after': String(OVERLOAD_RETRY_AFTER_SEC), 'x-switchyard-request-id': requestId, 'x-switchyard-policy-version': snapshot.version })
-    .send(errorBody(protocol, e));
-  settle('rejected', 503, undefined, 'overloaded');
+  refuseEarly(core, protocol, req, reply, { ...e, retryAfter: OVERLOAD_RETRY_AFTER_SEC }, false);
 }

@@ -1,11 +1,12 @@
 // The proxy's HTTP server: fastify routes, limits and timeouts, the error shape for everything that goes
 // wrong before a handler runs (body too large, bad JSON, unknown path), and the shared upstream state.
 import type { BudgetRuntime } from '../budget/budget-runtime.js';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NO_SPEND, type BudgetState } from '../engine/index.js';
 import { authenticate, parseAdminHash } from './auth.js';
 import { answerClientError } from './client-error.js';
 import { registerAdmin } from './admin.js';
+import { bodyErrorOf, refuseEarly } from './early-refusal.js';
 import { CircuitBreakers, type CircuitOptions } from './circuit.js';
 import type { ProxyCore } from './core.js';
 import { errorBody, protocolOfUrl, proxyError, statusOf, type ProxyError } from './errors.js';
@@ -14,6 +15,7 @@ import { DEFAULT_MAX_IN_FLIGHT, RequestGate } from './overload.js';
 import { createProxyLogger, requestLogOf } from './logger.js';
 import { anthropicModelList, openaiModelList, reachableModels } from './models.js';
 import type { PolicyStore } from './policy-snapshot.js';
+import type { Protocol } from './protocol.js';
 import { UpstreamPools, type PoolOptions } from './pools.js';
 import { newRequestId } from './request-id.js';
 import { lazyChildLogger } from './request-logger.js';
@@ -79,15 +81,21 @@ export interface ServerOptions {
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
-/** fastify's own failures, in our error shape. */
-function errorOf(err: FastifyError): ProxyError {
-  const code = err.code ?? '';
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return proxyError('payload_too_large', err.message.toLowerCase());
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) return proxyError('invalid_request', 'the body must be json: send `content-type: application/json`');
+/** fastify's own failures outside the API endpoints (admin, metrics), in our error shape. */
+function errorOf(err: FastifyError, bodyLimit: number): ProxyError {
+  const body = bodyErrorOf(err, bodyLimit);
+  if (body !== undefined) return body;
   if (err.statusCode === 408) return proxyError('request_timeout', 'the request was not received in time');
-  if (err.statusCode === 400) return proxyError('invalid_request', `the body is not valid json: ${err.message}`);
+  if (err.statusCode === 400) return proxyError('invalid_request', 'the request is malformed');
   return proxyError('internal_error', 'the proxy failed to handle the request');
 }
+
+// fastify closes the connection after refusing a body it has not read; closing while the client still sends
+// resets the connection, and the client often never reads the 413. Kept open, the rest of the body is read
+// and discarded (never buffered; the request timeout bounds it) and the client gets its answer.
+const keepOpenAfter = (e: ProxyError, reply: FastifyReply): void => {
+  if (e.code === 'payload_too_large') reply.removeHeader('connection');
+};
 
 /** Builds the proxy (not listening: call `listen`). Closing it drains in-flight requests, then closes the upstream pools. */
 export function buildServer(store: PolicyStore, options: ServerOptions = {}): FastifyInstance {
@@ -96,6 +104,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   if (!admin.ok) throw new RangeError(admin.message);
   const limits = options.limits ?? {};
   const headersTimeoutMs = limits.headersTimeoutMs ?? 10_000;
+  const bodyLimit = limits.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const gate = new RequestGate(limits.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   const breakers = new CircuitBreakers(options.circuit);
   const pools = new UpstreamPools(options.pools);
@@ -121,7 +130,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => newRequestId(),
     childLoggerFactory: lazyChildLogger,
-    bodyLimit: limits.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     requestTimeout: limits.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
     connectionTimeout: limits.connectionTimeoutMs ?? 600_000,
@@ -134,22 +143,30 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   });
   app.server.headersTimeout = headersTimeoutMs;
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = errorOf(err);
-    // fastify closes the connection after refusing a body it has not read; closing while the client still sends
-    // resets the connection, and the client often never reads the 413. Kept open, the rest of the body is read
-    // and discarded (never buffered; the request timeout bounds it) and the client gets its answer.
-    if (e.code === 'payload_too_large') reply.removeHeader('connection');
+  const onError = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const e = errorOf(err, bodyLimit);
+    keepOpenAfter(e, reply);
     if (e.code === 'internal_error') req.log.error({ err }, 'request failed');
     return reply.code(statusOf(e.code)).send(errorBody(protocolOfUrl(req.url), e));
-  });
+  };
+  app.setErrorHandler(onError);
+  // A body refused before the handler is a refused request like any other: recorded the same way.
+  const apiErrors = (protocol: Protocol) => (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const e = bodyErrorOf(err, bodyLimit);
+    if (e === undefined) return onError(err, req, reply);
+    keepOpenAfter(e, reply);
+    refuseEarly(core, protocol, req, reply, e, true);
+    return reply;
+  };
   app.setNotFoundHandler((req, reply) => {
     const e = proxyError('not_found', `no endpoint \`${req.method} ${req.url.split('?')[0] ?? ''}\``);
     return reply.code(404).send(errorBody(protocolOfUrl(req.url), e));
   });
 
-  app.post('/v1/chat/completions', { onRequest: gate.hook(core, 'openai') }, (req, reply) => handleApi(core, 'openai', req, reply));
-  app.post('/v1/messages', { onRequest: gate.hook(core, 'anthropic') }, (req, reply) => handleApi(core, 'anthropic', req, reply));
+  // No `text/plain` parser: a JSON body sent as text is refused for its content type, as one without any is.
+  app.removeContentTypeParser('text/plain');
+  app.post('/v1/chat/completions', { onRequest: gate.hook(core, 'openai'), errorHandler: apiErrors('openai') }, (req, reply) => handleApi(core, 'openai', req, reply));
+  app.post('/v1/messages', { onRequest: gate.hook(core, 'anthropic'), errorHandler: apiErrors('anthropic') }, (req, reply) => handleApi(core, 'anthropic', req, reply));
 
   app.get('/v1/models', async (req, reply) => {
     const snapshot = store.current();
