@@ -67,7 +67,14 @@ export const sentCount = (attempts: readonly AttemptRecord[]): number => attempt
 
 const summary = (attempts: readonly AttemptRecord[]): string => attempts.map((a) => `\`${a.model}\` (${a.provider}): ${a.note}`).join('; ');
 
-function finalError(route: string, attempts: readonly AttemptRecord[], last: FailureKind | undefined): ProxyError {
+/** Wait assumed for a 429 that carried no `retry-after`: the proxy's own hint for a brief overload. */
+const UNSTATED_RETRY_AFTER_MS = 1_000;
+
+/**
+ * `retryAt`: per provider that answered 429, when its latest answer said it may accept again (ms since the epoch).
+ * `upstream_rate_limited` carries the soonest as `retry-after`, in whole seconds rounded up, at least 1.
+ */
+function finalError(route: string, attempts: readonly AttemptRecord[], last: FailureKind | undefined, retryAt: ReadonlyMap<string, number> | undefined): ProxyError {
   const rule = `Route/${route}`;
   const sent = attempts.filter((a) => a.result === 'failed');
   if (sent.length === 0) {
@@ -78,7 +85,12 @@ function finalError(route: string, attempts: readonly AttemptRecord[], last: Fai
     return proxyError('upstream_unavailable', `no candidate could be tried: ${summary(attempts)}`, rule);
   }
   if (last === 'timeout') return proxyError('upstream_timeout', `every candidate failed: ${summary(attempts)}`, rule);
-  if (sent.every((a) => a.status === 429)) return proxyError('upstream_rate_limited', `every candidate is rate limited: ${summary(attempts)}`, rule);
+  if (sent.every((a) => a.status === 429)) {
+    const e = proxyError('upstream_rate_limited', `every candidate is rate limited: ${summary(attempts)}`, rule);
+    let soonestMs = Number.POSITIVE_INFINITY;
+    for (const at of retryAt?.values() ?? []) if (at < soonestMs) soonestMs = at;
+    return { ...e, retryAfter: Number.isFinite(soonestMs) ? Math.max(1, Math.ceil((soonestMs - Date.now()) / 1000)) : UNSTATED_RETRY_AFTER_MS / 1000 };
+  }
   return proxyError('upstream_error', `every candidate failed: ${summary(attempts)}`, rule);
 }
 
@@ -90,6 +102,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   let bodies: Map<string, string> | undefined;
   let crossings: Map<string, Crossing | string> | undefined;
   let limitedUntil: Map<string, number> | undefined;
+  let retryAtByProvider: Map<string, number> | undefined;
   let sent = 0;
   let last: FailureKind | undefined;
   let refused: ProxyError | undefined;
@@ -187,10 +200,15 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         const healthy = r.failure === 'status' && status !== undefined && status >= 400 && status < 500;
         if (healthy) deps.breakers.success(c.provider);
         else deps.breakers.failure(c.provider);
-        if (status === 429 && r.retryAfterMs !== undefined) (limitedUntil ??= new Map()).set(c.provider, Date.now() + r.retryAfterMs);
+        if (status === 429) {
+          const until = Date.now() + (r.retryAfterMs ?? UNSTATED_RETRY_AFTER_MS);
+          if (r.retryAfterMs !== undefined) (limitedUntil ??= new Map()).set(c.provider, until);
+          // A provider's latest answer replaces its earlier one (a retried provider may ask for longer).
+          (retryAtByProvider ??= new Map()).set(c.provider, until);
+        }
         attempts.push({ model: c.model, provider: c.provider, result: 'failed', ...(status === undefined ? {} : { status }), note: r.note, ms });
         last = r.failure;
-        if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last), attempts };
+        if (r.failure !== 'status' && !failover.onTimeout) return { kind: 'error', error: finalError(input.route, attempts, last, retryAtByProvider), attempts };
         break;
       }
       default: {
@@ -200,7 +218,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
     }
   }
   if (refused !== undefined && sent === 0) return { kind: 'error', error: { ...refused, message: `no candidate was admitted: ${summary(attempts)}` }, attempts };
-  return { kind: 'error', error: finalError(input.route, attempts, last), attempts };
+  return { kind: 'error', error: finalError(input.route, attempts, last, retryAtByProvider), attempts };
 }
 
 /** Of two refusals, the one a client can retry sooner (its code, rule and `retry-after` answer the request). */

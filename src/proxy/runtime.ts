@@ -1,7 +1,7 @@
 // What the proxy derives from one policy snapshot, built on first use and cached with the snapshot (a reload
 // brings a new snapshot and so a new runtime; a request keeps the one it started with): the key index, each
 // provider's upstream address and timeouts, each route's failover settings and sticky-key header.
-import { DEFAULT_FAILOVER_STATUS, type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/index.js';
+import { type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/index.js';
 import { buildKeyIndex, type KeyIndex } from './auth.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 import type { Protocol } from './protocol.js';
@@ -71,10 +71,16 @@ function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts): Upstream {
   };
 }
 
+/**
+ * The statuses a route without `fallback.onStatus` fails over on: 429 and every 5xx (501, 505 and Anthropic's
+ * 529 `overloaded_error` included), as the contract's "429/5xx" says. An explicit `onStatus` means exactly its list.
+ */
+export const DEFAULT_FAILOVER_STATUS: ReadonlySet<number> = new Set([429, ...Array.from({ length: 100 }, (_, i) => 500 + i)]);
+
 function failoverOf(route: RouteEntry): Failover {
   const f = route.spec.fallback ?? {};
   return {
-    onStatus: new Set(f.onStatus ?? DEFAULT_FAILOVER_STATUS),
+    onStatus: f.onStatus === undefined ? DEFAULT_FAILOVER_STATUS : new Set(f.onStatus),
     onTimeout: f.onTimeout ?? true,
     maxAttempts: f.maxAttempts ?? Number.POSITIVE_INFINITY,
   };

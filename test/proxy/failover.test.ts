@@ -41,6 +41,10 @@ describe('failover to the next candidate before the first byte', () => {
     ['an answer cut half-way through its body', { cutAfterChunks: 1 }, 'cut'],
     // A refused answer is drained to keep its connection, but not past 128 KiB: the status still decides.
     ['503 with an error body too long to drain', { status: 503, body: 'x'.repeat(300_000) }, '503'],
+    // The default onStatus is 429 and every 5xx, not only the common ones.
+    ['501', { status: 501 }, '501'],
+    ['505', { status: 505 }, '505'],
+    ['529', { status: 529 }, '529'],
   ];
   for (const [name, fault, label] of matrix) {
     it(`moves on after ${name}`, async () => {
@@ -58,6 +62,15 @@ describe('failover to the next candidate before the first byte', () => {
       ]);
     });
   }
+
+  it('moves on after Anthropic\'s 529 overloaded_error on /v1/messages', async () => {
+    queue(sims.c, [{ status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }]);
+    const res = await post(proxy.url, '/v1/messages', { ...chat('claude-fast'), max_tokens: 16 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(res.headers.get('x-switchyard-provider')).toBe('claude-backup');
+    expect(sims.c.stats().byFault['529']).toBe(1);
+  });
 
   it('moves on when the provider cannot be reached at all', async () => {
     const closed = await startProxy(sims, {}, { SIM_A: 'http://127.0.0.1:1' });
@@ -94,7 +107,26 @@ describe('failover to the next candidate before the first byte', () => {
     expect(res.status).toBe(429);
     expect((res.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'upstream_rate_limited' });
     expect((res.body as { error: { message: string } }).error.message).toContain('rate limited for another 30 s');
+    expect(res.headers.get('retry-after')).toBe('30');
     expect(sims.a.stats().requests).toBe(1);
+  });
+
+  it('when every candidate answers 429, carries the soonest retry-after any of them gave', async () => {
+    queue(sims.a, [{ status: 429, retryAfter: 5 }]);
+    queue(sims.b, [{ status: 429, retryAfter: 3 }]);
+    const res = await post(proxy.url, '/v1/chat/completions', chat('auto'));
+    expect(res.status).toBe(429);
+    expect((res.body as { error: { code: string } }).error.code).toBe('upstream_rate_limited');
+    expect(res.headers.get('retry-after')).toBe('3');
+  });
+
+  it('when every candidate answers 429 without retry-after, asks for 1 s', async () => {
+    queue(sims.a, [{ status: 429 }]);
+    queue(sims.b, [{ status: 429 }]);
+    const res = await post(proxy.url, '/v1/messages', { ...chat('auto'), max_tokens: 16 });
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(res.headers.get('retry-after')).toBe('1');
   });
 });
 
@@ -130,6 +162,16 @@ describe('what does not fail over', () => {
     expect((res.body as { error: { type: string } }).error.type).toBe('server_error');
     expect(sims.b.stats().requests).toBe(0);
     expect(settled[0]?.outcome).toBe('upstream_status');
+  });
+
+  it('an explicit onStatus means exactly its list: 529 and 429 are relayed on `onStatus: [503]`', async () => {
+    for (const status of [529, 429]) {
+      resetSims(sims);
+      queue(sims.a, [{ status }]);
+      const res = await post(proxy.url, '/v1/chat/completions', chat('strict'));
+      expect(res.status).toBe(status);
+      expect(sims.b.stats().requests).toBe(0);
+    }
   });
 
   it('a connection error on a route with onTimeout: false', async () => {
