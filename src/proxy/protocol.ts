@@ -56,6 +56,9 @@ export function parseApiRequest(protocol: Protocol, body: unknown): ParseResult 
     if (!r.ok) return r;
     maxTokens ??= r.value;
   }
+  // Anthropic's Messages API requires it: refused here, whichever protocol the chosen candidate speaks, so the
+  // outcome does not depend on the route (a translated candidate would otherwise get its Model's limit).
+  if (protocol === 'anthropic' && maxTokens === undefined) return { ok: false, message: '`max_tokens` is required on /v1/messages' };
   const options = body.stream_options;
   const clientWantsUsage = isObject(options) && options.include_usage === true;
   return { ok: true, value: { protocol, body, model, stream: stream === true, maxTokens, clientWantsUsage, promptTokens: estimatePromptTokens(body) } };

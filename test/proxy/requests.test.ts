@@ -175,6 +175,19 @@ describe('malformed requests and limits', () => {
     expect((res.body as OpenAIError).error.message).toBe('`max_tokens` must be a positive integer, got `0`');
   });
 
+  // The Messages API requires max_tokens: the outcome must not depend on whether the candidate speaks Anthropic.
+  it('refuses /v1/messages without max_tokens before deciding, whichever protocol the route\'s candidate speaks', async () => {
+    for (const model of ['claude-fast', 'auto']) {
+      for (const extra of [{}, { max_tokens: null }]) {
+        const res = await post(proxy.url, '/v1/messages', chat(model, extra), { authorization: '', 'x-api-key': APP_KEY });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'invalid_request: `max_tokens` is required on /v1/messages' } });
+        expect(res.headers.get('x-switchyard-route')).toBeNull();
+      }
+    }
+    for (const sim of [sims.a, sims.b, sims.eu, sims.c, sims.d]) expect(sim.stats().requests).toBe(0);
+  });
+
   it('answers 404 in the error shape for an unknown path', async () => {
     const res = await fetch(`${proxy.url}/v1/completions`, { method: 'POST' });
     expect(res.status).toBe(404);
