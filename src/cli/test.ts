@@ -5,6 +5,8 @@ import { runPolicyTests } from '../verify/policy-tests.js';
 import { checkInvariants } from '../verify/invariants.js';
 import { formatRunGithub, formatRunJson, formatRunText, countRun, type TestRun } from '../verify/report.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
+import { diagnosticsMarkdown, testRunMarkdown } from './markdown.js';
+import { assertNever } from '../verify/present.js';
 
 const HELP = `Usage: switchyard test [dir] [options]
 
@@ -13,7 +15,10 @@ dir (default: policies). Invariants are proven over the whole finite request spa
 --max-points cells, else sampled with fast-check from a fixed seed.
 
 Options:
-  --format text|json|github   output format (default text; github prints workflow annotations)
+  --format text|json|github|markdown
+                              output format (default text; github prints workflow annotations; markdown
+                              a results table with each failure's trace, for a pull-request comment or
+                              $GITHUB_STEP_SUMMARY)
   --max-points N              largest request space checked exhaustively (default 1000000)
   --samples N                 samples per invariant when the space is larger (default 10000)
   --seed N                    seed of the sampling (default 1)
@@ -26,6 +31,21 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback;
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? n : `--${name} must be a positive integer, got \`${value}\``;
+}
+
+function formatRun(testRun: TestRun, format: 'text' | 'json' | 'github' | 'markdown', dir: string): string {
+  switch (format) {
+    case 'text':
+      return formatRunText(testRun);
+    case 'json':
+      return formatRunJson(testRun);
+    case 'github':
+      return formatRunGithub(testRun);
+    case 'markdown':
+      return testRunMarkdown(testRun, dir);
+    default:
+      return assertNever(format);
+  }
 }
 
 async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
@@ -47,7 +67,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
     io.stderr(`switchyard test: expected at most one directory, got ${positionals.length}\n`);
     return EXIT.usage;
   }
-  const format = parseFormat(values.format ?? 'text', ['text', 'json', 'github'] as const);
+  const format = parseFormat(values.format ?? 'text', ['text', 'json', 'github', 'markdown'] as const);
   if (!format.ok) {
     io.stderr(`switchyard test: ${format.message}\n`);
     return EXIT.usage;
@@ -63,14 +83,18 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   }
   const dir = positionals[0] ?? 'policies';
   const built = await buildPolicy(dir, io);
+  if (!built.ok && built.reason === 'invalid' && format.format === 'markdown') {
+    io.stdout(diagnosticsMarkdown(built.diagnostics, dir, undefined, `switchyard validate ${dir}`));
+    io.stderr(`switchyard test: the policy in \`${dir}\` is invalid\n`);
+    return EXIT.failure;
+  }
   if (!built.ok) return reportBuildFailure('test', built, format.format, io);
   const { policy, graph } = built;
   const testRun: TestRun = {
     tests: runPolicyTests(policy, graph, dir),
     invariants: checkInvariants(policy, graph, { maxPoints: maxPoints as number, numRuns: numRuns as number, seed: seed as number, policyDir: dir }),
   };
-  const text = format.format === 'json' ? formatRunJson(testRun) : format.format === 'github' ? formatRunGithub(testRun) : formatRunText(testRun);
-  io.stdout(text);
+  io.stdout(formatRun(testRun, format.format, dir));
   return countRun(testRun).failed > 0 ? EXIT.failure : EXIT.ok;
 }
 

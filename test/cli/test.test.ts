@@ -70,4 +70,33 @@ describe('switchyard test', () => {
     expect((await runCli(['test', '--samples', 'many'], workspace(BASE))).code).toBe(2);
     expect((await runCli(['test', '--bogus'], workspace(BASE))).code).toBe(2);
   });
+
+  it('--format markdown prints a results table, and for each failure its details and the command that reproduces it', async () => {
+    const ok = await runCli(['test', '--format', 'markdown'], workspace(BASE));
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.split('\n').slice(0, 6)).toEqual(['### Switchyard policy tests: `policies`', '', '**4 passed, 0 failed**', '', '| result | rule | source | detail |', '| --- | --- | --- | --- |']);
+    expect(ok.stdout).toMatch(/^\| pass \| `Invariant\/phi-only-baa` \| `policies\/policy\.yaml:\d+` \| proven over [\d,]+ requests; [\d,]+ in scope \|$/m);
+    expect(ok.stdout).not.toContain('#### Failures');
+
+    const wrong = BASE.replace('expect: { model: safe, provider: baa, route: phi, fallbacks: [] }', 'expect: { model: cheapo }') + PLANTED.promptBoundary;
+    const failed = await runCli(['test', '--format', 'markdown'], workspace(wrong));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('**2 passed, 2 failed**');
+    expect(failed.stdout).toMatch(/^\| \*\*fail\*\* \| `Test\/[a-z-]+` \| `policies\/policy\.yaml:\d+` \| model: expected `cheapo`, got `safe` \|$/m);
+    expect(failed.stdout).toMatch(/^\| \*\*fail\*\* \| `Invariant\/phi-only-baa` .*; [\d,]+ violating requests? \|$/m);
+    const details = failed.stdout.slice(failed.stdout.indexOf('#### Failures'));
+    expect(details.match(/<details>/g)).toHaveLength(2);
+    expect(details).toMatch(/Reproduce:\n\n```sh\nswitchyard explain policies --request '\{/);
+    expect(details).toContain('<summary><code>Invariant/phi-only-baa</code></summary>');
+    expect(details).toMatch(/Counterexample: `\{.*"promptTokens":8001/);
+  });
+
+  it('--format markdown of an invalid policy is its diagnostics table, exit 1', async () => {
+    const r = await runCli(['test', '--format', 'markdown'], workspace(BASE.replace('priority: 100', 'prority: 100')));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^### Switchyard policy check: `policies` is invalid\n\n\*\*1 error, 0 warnings\*\*\.\n/);
+    expect(r.stdout).toMatch(/^\| error \| `policies\/policy\.yaml:\d+:\d+` \| `unknown_field` \| /m);
+    expect(r.stderr).toBe('switchyard test: the policy in `policies` is invalid\n');
+    expect((await runCli(['test', '--help'], workspace(BASE))).stdout).toContain('--format text|json|github|markdown');
+  });
 });

@@ -91,6 +91,36 @@ describe('switchyard validate', () => {
     expect(ok).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
   });
 
+  it('--format markdown prints a headline and a table of diagnostics, for a pull-request comment', async () => {
+    const r = await run(['validate', '--format', 'markdown'], workspace(breakRoute));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        '### Switchyard policy check: `policies` is invalid',
+        '',
+        '**1 error, 0 warnings** in 6 files.',
+        '',
+        '| severity | location | code | message |',
+        '| --- | --- | --- | --- |',
+        '| error | `policies/routes.yaml:17:3` | `unknown_field` | unknown field `prority` in Route — did you mean `priority`? |',
+        '',
+      ].join('\n'),
+    );
+    const ok = await run(['validate', '-f', 'markdown'], workspace());
+    expect(ok).toEqual({ code: 0, stdout: '### Switchyard policy check: `policies` is valid\n\n**0 errors, 0 warnings** in 6 files.\n', stderr: '' });
+    expect((await run(['validate', '--help'], workspace())).stdout).toContain('--format FORMAT   text (default), json, github or markdown');
+  });
+
+  it('--format markdown keeps a message with `|` in its row', async () => {
+    const cwd = workspace((dir) => {
+      const path = join(dir, 'routes.yaml');
+      writeFileSync(path, readFileSync(path, 'utf8').replace('- model: gpt-4o-mini', '- model: "a|b"'));
+    });
+    const row = (await run(['validate', '--format', 'markdown'], cwd)).stdout.split('\n').find((l) => l.startsWith('| error'));
+    expect(row?.split(/(?<!\\)\|/).length).toBe(6);
+  });
+
   it('reports link errors once the schema is satisfied', async () => {
     const cwd = workspace((dir) => {
       const path = join(dir, 'routes.yaml');
@@ -123,7 +153,7 @@ describe('switchyard validate', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^switchyard validate: [a-z].*\n\nUsage: switchyard validate/);
     }
-    expect((await run(['validate', '--format', 'xml'], cwd)).stderr.split('\n')[0]).toBe('switchyard validate: unknown format `xml`; use one of text, json, github');
+    expect((await run(['validate', '--format', 'xml'], cwd)).stderr.split('\n')[0]).toBe('switchyard validate: unknown format `xml`; use one of text, json, github, markdown');
   });
 
   it('--help prints the usage and exits 0', async () => {
