@@ -128,7 +128,13 @@ export function checkReferences(entries: LinkedEntries, organization: Organizati
   checkTeams(refs);
   for (const route of entries.routes.values()) {
     requestMatch(refs, route, '/spec/match', route.spec.match);
-    route.spec.targets.forEach((t, i) => name(refs, route, `/spec/targets/${i}/model`, t.model, 'Model', models));
+    const seen = new Set<string>();
+    route.spec.targets.forEach((t, i) => {
+      name(refs, route, `/spec/targets/${i}/model`, t.model, 'Model', models);
+      // A second entry would only be tried again as its own fallback.
+      if (seen.has(t.model)) report(route, `/spec/targets/${i}/model`, 'duplicate_item', `${quote(t.model)} is listed twice in \`targets\`: a model is one target of a route`);
+      seen.add(t.model);
+    });
   }
   for (const vetting of entries.vettings.values()) {
     requestMatch(refs, vetting, '/spec/match', vetting.spec.match);
