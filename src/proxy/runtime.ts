@@ -1,6 +1,8 @@
 // What the proxy derives from one policy snapshot, built on first use and cached with the snapshot (a reload
 // brings a new snapshot and so a new runtime; a request keeps the one it started with): the key index, each
 // provider's upstream address and timeouts, each route's failover settings and sticky-key header.
+import type { DecisionGraph } from '../engine/index.js';
+import type { RequestSpace } from '../verify/space.js';
 import { type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/index.js';
 import { buildKeyIndex, type KeyIndex } from './auth.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
@@ -40,7 +42,9 @@ export interface SnapshotRuntime {
   /** Weighted routes whose sticky key comes from a header other than the default one. */
   readonly stickyHeaders: ReadonlyMap<string, string>;
   /** `/v1/models` answers per team, filled on first ask. */
-  readonly modelLists: Map<string, readonly ReachableModel[]>;
+  readonly modelLists: Map<string, Promise<readonly ReachableModel[]>>;
+  /** What `/v1/models` enumerates over, made on its first ask: a graph without a class cache and the request space. */
+  modelSpace: { readonly graph: DecisionGraph; readonly space: RequestSpace } | undefined;
   /** Each Model's `maxOutputTokens`: the `max_tokens` a request translated for Anthropic gets when it sets none. */
   readonly maxOutputTokens: ReadonlyMap<string, number>;
 }
@@ -98,7 +102,7 @@ export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts): Sna
   }
   const maxOutputTokens = new Map<string, number>();
   for (const m of policy.models.values()) maxOutputTokens.set(m.name, m.spec.maxOutputTokens);
-  return { keys: buildKeyIndex(policy), upstreams, failover, stickyHeaders, modelLists: new Map(), maxOutputTokens };
+  return { keys: buildKeyIndex(policy), upstreams, failover, stickyHeaders, modelLists: new Map(), modelSpace: undefined, maxOutputTokens };
 }
 
 /** One runtime per snapshot, for as long as the snapshot lives. */

@@ -174,7 +174,7 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
     const anthropic = req.headers['anthropic-version'] !== undefined;
     const auth = authenticate(rt.keys, req.headers, anthropic, Date.now());
     if (!auth.ok) return reply.code(statusOf(auth.error.code)).send(errorBody(anthropic ? 'anthropic' : 'openai', auth.error));
-    const models = reachableModels(snapshot, rt, auth.key.team);
+    const models = await reachableModels(snapshot, rt, auth.key.team);
     void reply.header('x-switchyard-policy-version', snapshot.version);
     return anthropic ? anthropicModelList(models, snapshot.loadedAt.toISOString()) : openaiModelList(models, Math.floor(snapshot.loadedAt.getTime() / 1000));
   });

@@ -1,6 +1,10 @@
 // Health, readiness, model listing, the admin endpoints behind their key, and draining on close.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, APP_KEY, CREDENTIALS, chat, closeSims, resetSims, startProxy, startSims, type Proxy, type Sims } from './fixture.js';
+import { pino } from 'pino';
+import { loadPolicyFromSources } from '../../src/policy/index.js';
+import { snapshotOf, staticPolicyStore } from '../../src/proxy/policy-snapshot.js';
+import { buildServer } from '../../src/proxy/server.js';
+import { ADMIN_KEY, APP_KEY, CREDENTIALS, EU_KEY, chat, closeSims, fixtureSources, post, resetSims, startProxy, startSims, type Proxy, type Sims } from './fixture.js';
 
 let sims: Sims;
 let proxy: Proxy;
@@ -44,6 +48,49 @@ describe('GET /v1/models', () => {
     // eu-mini is only a target of data-class routes the team's default class never reaches.
     expect(openai.data.map((m) => m.id)).not.toContain('eu-mini');
     expect(openai.data.map((m) => m.id)).toContain('primary-alt');
+  });
+
+  it('lists what a key reaches with any data class its team allows, not only the default one', async () => {
+    const ids = ((await get(`${proxy.url}/v1/models`, { authorization: `Bearer ${EU_KEY}` })).body as { data: { id: string }[] }).data.map((m) => m.id);
+    // eu-mini serves the team's pii-eu requests (residency removes primary-mini there).
+    expect(ids).toContain('eu-mini');
+    const res = await post(proxy.url, '/v1/chat/completions', chat('auto'), { authorization: `Bearer ${EU_KEY}`, 'x-switchyard-data-class': 'pii-eu' });
+    expect(res.headers.get('x-switchyard-model')).toBe('eu-mini');
+  });
+
+  it('lists models only a task, a stream or a long prompt reaches, each of which a request then gets', async () => {
+    const extra = [
+      'apiVersion: switchyard.dev/v1\nkind: Model\nmetadata: { name: coder }\nspec:\n  provider: claude\n  upstreamModel: coder-up\n  tier: small\n  pricing: { inputPerMTok: 1, outputPerMTok: 2 }\n  contextWindow: 100000\n  maxOutputTokens: 4096\n',
+      'apiVersion: switchyard.dev/v1\nkind: Model\nmetadata: { name: long-ctx }\nspec:\n  provider: oa-backup\n  upstreamModel: long-up\n  tier: small\n  pricing: { inputPerMTok: 1, outputPerMTok: 2 }\n  contextWindow: 200000\n  maxOutputTokens: 4096\n',
+      'apiVersion: switchyard.dev/v1\nkind: Route\nmetadata: { name: code-streams }\nspec:\n  priority: 50\n  match: { tasks: [code], stream: true }\n  targets: [{ model: coder }]\n',
+      'apiVersion: switchyard.dev/v1\nkind: Route\nmetadata: { name: long-prompts }\nspec:\n  priority: 40\n  match: { promptTokens: { gte: 20000 } }\n  targets: [{ model: long-ctx }]\n',
+    ];
+    const sources = [...fixtureSources(), { path: 'policies/extra.yaml', text: extra.join('---\n') }];
+    const env = { SIM_A: sims.a.url, SIM_B: sims.b.url, SIM_EU: sims.eu.url, SIM_C: sims.c.url, SIM_D: sims.d.url };
+    const loaded = loadPolicyFromSources(sources, { env });
+    if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
+    const app = buildServer(staticPolicyStore(snapshotOf(loaded.policy, 'policies')), { logger: pino({ level: 'silent' }), env: CREDENTIALS });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const url = `http://127.0.0.1:${address.port}`;
+    try {
+      const listed = await get(`${url}/v1/models`, { authorization: `Bearer ${APP_KEY}` });
+      const ids = (listed.body as { data: { id: string; owned_by: string }[] }).data.map((m) => [m.id, m.owned_by]);
+      expect(ids).toContainEqual(['coder', 'claude']);
+      expect(ids).toContainEqual(['long-ctx', 'oa-backup']);
+      // Aliases that route keep their place at the head of the list.
+      expect(ids[0]).toEqual(['auto', 'switchyard']);
+      expect(ids.map(([id]) => id)).not.toContain('eu-mini');
+      const coded = await post(url, '/v1/chat/completions', chat('auto', { stream: true }), { 'x-switchyard-task': 'code' });
+      expect(coded.headers.get('x-switchyard-model')).toBe('coder');
+      const long = await post(url, '/v1/chat/completions', chat('auto', { messages: [{ role: 'user', content: 'x'.repeat(80_004) }] }));
+      expect(long.headers.get('x-switchyard-model')).toBe('long-ctx');
+      // The same answer again, from the list made on the first ask.
+      expect((await get(`${url}/v1/models`, { authorization: `Bearer ${APP_KEY}` })).body).toEqual(listed.body);
+    } finally {
+      await app.close();
+    }
   });
 });
 
