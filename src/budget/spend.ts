@@ -103,7 +103,7 @@ export async function spendReport(policy: PolicySet, ledger: Ledger, now: number
 }
 
 /** Cents from a dollar up; small amounts (one request's cost) keep four decimals. JSON has the exact figures. */
-const money = (usd: number): string => `$${usd.toFixed(usd === 0 || usd >= 1 ? 2 : 4)}`;
+export const money = (usd: number): string => `$${usd.toFixed(usd === 0 || usd >= 1 ? 2 : 4)}`;
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -9,6 +9,7 @@ import { loadPolicy, loadPolicyFromSources } from '../policy/index.js';
 import { assembleDiff, diffSignals, newlyFailing, TrafficDiffer, type DiffReport, type DiffVersion } from '../verify/diff.js';
 import { formatDiffMarkdown } from '../verify/diff-markdown.js';
 import { formatDiffJson, formatDiffText } from '../verify/diff-report.js';
+import { diffAnnotations, workflowCommand, workflowCommands } from '../verify/github.js';
 import { formatProblem } from '../verify/traffic.js';
 import { isDirectory, parseCommandArgs, usageReporter } from './args.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
@@ -30,7 +31,8 @@ Options:
       --base REF|DIR          the version to compare against (required)
       --head DIR              the changed version (default: policies)
   -t, --traffic FILE          recorded traffic (JSON Lines, as for dry-run)
-  -f, --format FORMAT         text (default), json or markdown (a pull-request comment)
+  -f, --format FORMAT         text (default), json, markdown (a pull-request comment) or github
+                              (workflow annotations: newly denied, newly failing invariants, a summary)
       --fail-on deny|change   exit 1 when a request is newly denied / when any decision changes (repeatable)
       --days N                divide cost totals by N days instead of the traffic's time span
       --strict                stop at the first bad traffic line (exit 2) instead of skipping it
@@ -42,7 +44,7 @@ newly fails (it holds on the base, or is new), or a --fail-on condition holds, 2
 ref, a base path missing at the ref, unreadable traffic file).
 `;
 
-const FORMATS = ['text', 'json', 'markdown'] as const;
+const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 type Format = (typeof FORMATS)[number];
 const FAIL_ON = ['deny', 'change'] as const;
 type FailOn = (typeof FAIL_ON)[number];
@@ -160,6 +162,9 @@ function reportBaseUnusable(base: { label: string; why: string; diagnostics: rea
     case 'text':
       io.stdout(`${sentence}\n${formatDiagnostics(base.diagnostics, 'text')}`);
       break;
+    case 'github':
+      io.stdout(`${workflowCommand({ level: 'error', title: 'Switchyard policy diff', message: sentence })}\n${formatDiagnostics(base.diagnostics, 'github')}`);
+      break;
     default: {
       const unknown: never = args.format;
       throw new Error(`unknown format ${String(unknown)}`);
@@ -171,7 +176,7 @@ function reportBaseUnusable(base: { label: string; why: string; diagnostics: rea
 }
 
 function reportInvalidHead(diagnostics: readonly Diagnostic[], args: Args, io: CliIO): ExitCode {
-  if (args.format !== 'markdown') return reportBuildFailure('diff', { ok: false, reason: 'invalid', dir: args.head, diagnostics }, args.format === 'json' ? 'json' : 'text', io);
+  if (args.format !== 'markdown') return reportBuildFailure('diff', { ok: false, reason: 'invalid', dir: args.head, diagnostics }, args.format, io);
   const out = ['### Switchyard policy diff', '', `**the head policy \`${args.head}\` is invalid; fix it before it can be compared.**`, ''];
   out.push('```text', formatDiagnostics(diagnostics, 'text').trimEnd(), '```', '');
   io.stdout(out.join('\n'));
@@ -187,6 +192,8 @@ function render(report: DiffReport, format: Format): string {
       return formatDiffMarkdown(report);
     case 'json':
       return formatDiffJson(report);
+    case 'github':
+      return workflowCommands(diffAnnotations(report));
     default: {
       const unknown: never = format;
       throw new Error(`unknown format ${String(unknown)}`);

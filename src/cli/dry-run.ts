@@ -3,6 +3,7 @@
 import { parseFormat } from '../diagnostics.js';
 import { DryRun } from '../verify/dry-run.js';
 import { formatDryRunJson, formatDryRunMarkdown, formatDryRunText } from '../verify/dry-run-format.js';
+import { dryRunAnnotations, workflowCommands } from '../verify/github.js';
 import { formatProblem } from '../verify/traffic.js';
 import { buildPolicy, reportBuildFailure } from './build.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
@@ -23,7 +24,8 @@ record carrying one under "context", optionally with "usage": {"inputTokens", "o
 
 Options:
   -t, --traffic FILE          the traffic file (required)
-  -f, --format FORMAT         text (default), json or markdown
+  -f, --format FORMAT         text (default), json, markdown or github (workflow annotations: denials,
+                              records decided unlike they were served, a summary)
       --days N                divide totals by N days instead of the traffic's time span
   -b, --budgets JSON|@FILE    percent used per Budget name for every request (default: nothing spent)
       --strict                stop at the first bad line (exit 2) instead of skipping it
@@ -33,7 +35,7 @@ Options:
 Exit codes: 0 done, 1 the policy is invalid, 2 usage or I/O error (or a bad line with --strict).
 `;
 
-const FORMATS = ['text', 'json', 'markdown'] as const;
+const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 
 interface Args {
   readonly dir: string;
@@ -93,7 +95,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   const unreadable = await trafficFileProblem(args.traffic, io);
   if (unreadable !== undefined) return usage(unreadable);
   const built = await buildPolicy(args.dir, io);
-  if (!built.ok) return reportBuildFailure('dry-run', built, args.format === 'json' ? 'json' : 'text', io);
+  if (!built.ok) return reportBuildFailure('dry-run', built, args.format, io);
   let budgets: Record<string, number> | undefined;
   try {
     if (args.budgets !== undefined) budgets = await budgetPercentsArg(args.budgets, built.policy, io.cwd);
@@ -114,6 +116,9 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
       break;
     case 'markdown':
       io.stdout(formatDryRunMarkdown(report, subject));
+      break;
+    case 'github':
+      io.stdout(workflowCommands(dryRunAnnotations(report, subject)));
       break;
     case 'json':
       io.stdout(formatDryRunJson(report, subject));

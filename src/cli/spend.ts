@@ -1,16 +1,17 @@
-// `switchyard spend [--ledger URL] [--policy dir] [--format text|json]`: committed and reserved spend per
+// `switchyard spend [--ledger URL] [--policy dir] [--format text|json|markdown|github]`: committed and reserved spend per
 // budget, bucket and current window from the ledger the proxy writes, with the policy's limits and thresholds.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openLedger, parseLedgerUrl, redact } from '../budget/open.js';
-import { formatSpendText, spendReport } from '../budget/spend.js';
+import { formatSpendGithub, formatSpendMarkdown } from '../budget/spend-format.js';
+import { formatSpendText, spendReport, type SpendReport } from '../budget/spend.js';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { loadPolicy } from '../policy/index.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { DEFAULT_LEDGER } from './serve.js';
 import { parseCommandArgs } from './args.js';
 
-const HELP = `Usage: switchyard spend [--ledger URL] [--policy dir] [--format text|json]
+const HELP = `Usage: switchyard spend [--ledger URL] [--policy dir] [--format text|json|markdown|github]
 
 Reports, for every Budget of the policy, its current UTC window and each bucket's committed and reserved
 spend, what is left, the percent used ((committed + reserved) / limit, the figure decisions act on) and the
@@ -21,13 +22,14 @@ Options:
   --ledger URL          the ledger the proxy writes: sqlite:<path> or redis://host:port
                         (default: $SWITCHYARD_LEDGER, else ${DEFAULT_LEDGER})
   --policy DIR          the policy directory, for limits and thresholds (default: policies)
-  -f, --format FORMAT   text (default) or json
+  -f, --format FORMAT   text (default), json, markdown (a table) or github (workflow annotations: a
+                        summary, a warning or error for each bucket past a threshold)
   -h, --help            show this help
 
 Exit codes: 0 reported, 1 the policy is invalid, 2 usage error or the ledger cannot be opened.
 `;
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 
 interface Args {
   readonly ledger: string;
@@ -45,6 +47,23 @@ function parse(argv: readonly string[], env: CliIO['env']): Args {
   const format = parseFormat(parsed.values.format, FORMATS);
   if (!format.ok) throw new UsageError(format.message);
   return { ledger: parsed.values.ledger ?? env.SWITCHYARD_LEDGER ?? DEFAULT_LEDGER, policy: parsed.values.policy ?? 'policies', format: format.format };
+}
+
+function renderSpend(report: SpendReport, format: Args['format']): string {
+  switch (format) {
+    case 'text':
+      return formatSpendText(report);
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'markdown':
+      return formatSpendMarkdown(report);
+    case 'github':
+      return formatSpendGithub(report);
+    default: {
+      const unknown: never = format;
+      throw new Error(`unknown format ${String(unknown)}`);
+    }
+  }
 }
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
@@ -81,7 +100,7 @@ export async function runSpend(argv: readonly string[], io: CliIO): Promise<Exit
   if (!ledger.ok) return fail(ledger.error);
   try {
     const report = await spendReport(loaded.policy, ledger.value, Date.now());
-    io.stdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatSpendText(report));
+    io.stdout(renderSpend(report, args.format));
     return EXIT.ok;
   } catch (err) {
     return fail(`cannot read the ledger \`${redact(args.ledger)}\`: ${err instanceof Error ? err.message : String(err)}`);

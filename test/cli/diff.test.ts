@@ -84,6 +84,20 @@ describe('switchyard diff --base <dir>', () => {
     expect((await runCli(['diff', '--base', 'policies'], ws)).code).toBe(0);
   });
 
+  it('github: a summary notice, newly denied requests and newly failing invariants as error annotations', async () => {
+    const r = await runCli(['diff', '--base', 'base', '--traffic', 'traffic.jsonl', '--format', 'github'], cwd);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^::notice title=Switchyard policy diff::base \([0-9a-f]{12}\) → policies \([0-9a-f]{12}\): /);
+    expect(lines).toContain('::error title=Newly denied%3A no_eligible_model::1 request (10.0%25 of the recorded traffic) newly denied with no_eligible_model by Route/code, e.g. line 6');
+    expect(lines.some((l) => l.startsWith('::notice title=Decision change::recorded traffic: 10.0%25 (1 request) from small-us to small-eu'))).toBe(true);
+    expect(lines.every((l) => /^::(notice|warning|error) /.test(l))).toBe(true);
+    const ws = workspace({ 'base/policy.yaml': POLICY, 'policies/policy.yaml': EDITS.expensiveSupport });
+    const inv = await runCli(['diff', '--base', 'base', '--format', 'github'], ws);
+    expect(inv.code).toBe(1);
+    expect(inv.stdout).toMatch(/^::error file=policies\/policy\.yaml,line=\d+,title=Invariant\/support-chat-is-cheap newly fails \(holds on the base\)::/m);
+  });
+
   it('usage errors: no --base, a base that is neither a directory nor a ref, a missing head or traffic file', async () => {
     expect((await runCli(['diff'], cwd)).stderr).toContain('`--base` is required');
     const ref = await runCli(['diff', '--base', 'nowhere'], cwd);

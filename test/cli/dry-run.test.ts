@@ -40,6 +40,15 @@ describe('switchyard dry-run', () => {
     expect(r.stdout).toContain('| `code` | `big-us` | 4 | 40.0% |');
   });
 
+  it('github: workflow annotations, a summary notice and a warning per denial code', async () => {
+    const r = await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--format', 'github'], cwd);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^::notice title=Switchyard dry-run::10 requests of traffic\.jsonl: 9 routed, 1 denied; policy policies \(/);
+    expect(lines).toContain('::warning title=Denied%3A invalid_request::1 request (10.0%25) denied with invalid_request by Organization/acme (1)');
+    expect(lines.every((l) => /^::(notice|warning|error) /.test(l))).toBe(true);
+  });
+
   it('skips bad lines, listing each as file:line on stderr; --strict stops at the first (exit 2)', async () => {
     const lenient = await runCli(['dry-run', '--traffic', 'bad.jsonl'], cwd);
     expect(lenient.code).toBe(0);
@@ -89,7 +98,7 @@ describe('switchyard dry-run', () => {
     expect(missing.stderr).toBe('switchyard dry-run: cannot read traffic file `nope.jsonl` (ENOENT)\n');
     expect((await runCli(['dry-run'], cwd)).code).toBe(2);
     expect((await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--days', '0'], cwd)).stderr).toContain('`--days` must be a positive number, got `0`');
-    expect((await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--format', 'github'], cwd)).code).toBe(2);
+    expect((await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--format', 'gitlab'], cwd)).code).toBe(2);
     expect((await runCli(['dry-run', '--traffic', 'policies'], cwd)).stderr).toContain('is not a regular file');
   });
 });

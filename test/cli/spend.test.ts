@@ -67,6 +67,22 @@ describe('switchyard spend', () => {
     expect(run.stdout).toMatch(/^fin-watch: \$0\.0001 per month, shared, .* \(monitor\)$/m);
   });
 
+  it('markdown: one table row per bucket', async () => {
+    const run = await runCli(['spend', '--ledger', `sqlite:${ledgerPath}`, '--format', 'markdown'], dir.dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^### Switchyard spend\n/);
+    expect(run.stdout).toContain('| budget | limit | bucket | committed | reserved | left | used | crossed |');
+    expect(run.stdout).toContain('| `fin-daily` | $1.00 / day | `fin` | $0.8500 | $0.0200 | $0.1300 | 87.0% | alert at 50%, downgrade at 80% |');
+  });
+
+  it('github: a summary notice and a warning for each bucket past a threshold', async () => {
+    const run = await runCli(['spend', '--ledger', `sqlite:${ledgerPath}`, '--format', 'github'], dir.dir);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^::notice title=Switchyard spend::5 budgets, \d+ buckets at /);
+    expect(lines).toContain('::warning title=Budget fin-daily%3A downgrade at 80%25::fin has used 87.0%25 of $1.00 per day ($0.8500 committed, $0.0200 reserved); crossed alert at 50%25, downgrade at 80%25');
+  });
+
   it('reports zero spend, without creating it, for a ledger file that does not exist yet', async () => {
     const run = await runCli(['spend', '--format', 'json'], dir.dir);
     expect(run.code).toBe(0);
@@ -82,7 +98,7 @@ describe('switchyard spend', () => {
     expect(flag.stderr).toContain("switchyard spend: unknown option `--fromat`");
     const format = await runCli(['spend', '--format', 'yaml'], dir.dir);
     expect(format.code).toBe(2);
-    expect(format.stderr).toContain('unknown format `yaml`; use one of text, json');
+    expect(format.stderr).toContain('unknown format `yaml`; use one of text, json, markdown, github');
     const url = await runCli(['spend', '--ledger', 'postgres://db'], dir.dir);
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('unsupported ledger `postgres://db`');
