@@ -49,6 +49,7 @@ export const DIAGNOSTICS = {
   duplicate_key_hash: { severity: 'error', summary: 'two team keys have the same SHA-256 hash' },
   downgrade_without_max_tier: { severity: 'error', summary: 'a Budget `downgrade` threshold has no `maxTier`' },
   max_tier_ignored: { severity: 'warning', summary: 'a Budget threshold sets `maxTier` but its action is not `downgrade`' },
+  conflicting_fields: { severity: 'error', summary: 'fields that exclude each other are set together: a Test expecting `deny` and a candidate, an Invariant asserting `deny: true` and a property of candidates' },
   unset_variable: { severity: 'error', summary: 'a Provider `baseUrl` uses `${VAR}` without a default and the variable is not set' },
   invalid_base_url: { severity: 'error', summary: 'a Provider `baseUrl` is not an http(s) URL after interpolation' },
   // analyze: static analysis of the linked policy over the request space

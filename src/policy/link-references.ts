@@ -108,6 +108,32 @@ function checkTests(refs: Refs): void {
     if (expect.provider !== undefined) name(refs, test, '/spec/expect/provider', expect.provider, 'Provider', providers);
     if (expect.route !== undefined) name(refs, test, '/spec/expect/route', expect.route, 'Route', routes);
     names(refs, test, '/spec/expect/fallbacks', expect.fallbacks, 'Model', models);
+    if (expect.deny !== undefined) {
+      for (const field of CANDIDATE_EXPECTATIONS) {
+        if (expect[field] === undefined) continue;
+        const message = `a Test cannot expect both \`deny\` and \`${field}\`: a denied request has no candidates, so it could never pass; expect the denial or the candidates, in two Tests if both matter`;
+        refs.report(test, `/spec/expect/${field}`, 'conflicting_fields', message, 'key');
+      }
+    }
+  }
+}
+
+// What a Test may expect of a routed request's candidates; `route` is not among them, as a denial can name the route that owned the request.
+const CANDIDATE_EXPECTATIONS = ['model', 'provider', 'fallbacks'] as const;
+
+function checkInvariants(refs: Refs): void {
+  const { providers } = refs.entries;
+  for (const invariant of refs.entries.invariants.values()) {
+    const { assert } = invariant.spec;
+    requestMatch(refs, invariant, '/spec/forAll', invariant.spec.forAll);
+    names(refs, invariant, '/spec/assert/providers', assert.providers, 'Provider', providers);
+    names(refs, invariant, '/spec/assert/notProviders', assert.notProviders, 'Provider', providers);
+    if (assert.deny !== true) continue;
+    for (const field of Object.keys(assert)) {
+      if (field === 'deny') continue;
+      const message = `an Invariant cannot assert both \`deny: true\` and \`${field}\`: a denied request has no candidates to check; write a second Invariant for the candidates`;
+      refs.report(invariant, joinPointer('/spec/assert', field), 'conflicting_fields', message, 'key');
+    }
   }
 }
 
@@ -150,9 +176,5 @@ export function checkReferences(entries: LinkedEntries, organization: Organizati
     vocabulary(refs, classifier, '/spec/default/task', classifier.spec.default?.task, 'tasks');
   }
   checkTests(refs);
-  for (const invariant of entries.invariants.values()) {
-    requestMatch(refs, invariant, '/spec/forAll', invariant.spec.forAll);
-    names(refs, invariant, '/spec/assert/providers', invariant.spec.assert.providers, 'Provider', providers);
-    names(refs, invariant, '/spec/assert/notProviders', invariant.spec.assert.notProviders, 'Provider', providers);
-  }
+  checkInvariants(refs);
 }
