@@ -84,6 +84,12 @@ export function formatDiffMarkdown(r: DiffReport): string {
   if (r.space.skipped !== undefined) out.push('#### Request space', '', `Not compared: ${r.space.skipped}.`, '');
   else {
     out.push(`#### Request space (${plural(r.space.compared, 'request class', 'request classes')}, both versions, nothing spent)`, '', ...changes(r.space, 'classes'));
+    const c = r.space.cost;
+    if (c.changedClasses > 0) {
+      out.push(`**Estimated cost per request** over the ${plural(c.changedClasses, 'changed class', 'changed classes')}, unweighted by traffic (each class once, its prompt size, output at max tokens):`, '');
+      out.push(...markdownTable(['', 'mean per request'], [['base', fmtUsd(c.meanBaseUsd)], ['head', fmtUsd(c.meanHeadUsd)], ['change', `**${fmtUsdDelta(c.meanDeltaUsd)}**`]], new Set([1])));
+      out.push('', `${fmtCount(c.dearer)} classes dearer, ${fmtCount(c.cheaper)} cheaper.`, '');
+    }
     const examples = r.space.moves.slice(0, 5);
     if (examples.length > 0) {
       out.push('<details><summary>Reproduce an example of each change</summary>', '', '```sh');

@@ -1,6 +1,7 @@
 // The diff as one headline ("moves 12% of support traffic from A to B, est. +$41/day, denies nothing new"),
 // as text for terminals and as JSON for machines. Markdown (PR comments) is in diff-markdown.ts.
 import { sideLabel } from './decision-side.js';
+import type { SpaceCostDelta } from './space-cost.js';
 import { diffSignals, newlyFailing, type ChangeSummary, type DenialChange, type DiffReport, type InvariantChange, type Move } from './diff.js';
 import { fmtCount, fmtShare, fmtUsd, fmtUsdDelta, plural, share, textTable } from './present.js';
 import { explainCommand } from './reproduce.js';
@@ -58,6 +59,13 @@ function changeText(s: ChangeSummary, unit: Unit, style: Style): string {
   return `${moveText(top, style)}${others}`;
 }
 
+/** The request space's cost delta in one line: a mean per request over the classes that changed, unweighted. */
+export function spaceCostLine(c: SpaceCostDelta): string | undefined {
+  if (c.changedClasses === 0) return undefined;
+  const spread = `${fmtCount(c.dearer)} dearer, ${fmtCount(c.cheaper)} cheaper`;
+  return `estimated cost per request, mean over the ${plural(c.changedClasses, 'changed class', 'changed classes')} (unweighted by traffic; prompt at each class's size, output at max tokens): base ${fmtUsd(c.meanBaseUsd)}, head ${fmtUsd(c.meanHeadUsd)}, change ${fmtUsdDelta(c.meanDeltaUsd)} (${spread})`;
+}
+
 /** One sentence for the top of a PR comment. */
 export function diffHeadline(r: DiffReport, style: Style = 'text'): string {
   const parts: string[] = [];
@@ -73,6 +81,7 @@ export function diffHeadline(r: DiffReport, style: Style = 'text'): string {
     parts.push(...deny);
   } else if (space !== undefined) {
     parts.push(changeText(space, CLASSES, style));
+    if (space.cost.changedClasses > 0) parts.push(`est. ${fmtUsdDelta(space.cost.meanDeltaUsd)} per request on the changed classes (unweighted)`);
     parts.push(...denialText(space, CLASSES));
   } else {
     parts.push('no traffic given and the request space is too large to compare');
@@ -128,6 +137,8 @@ export function formatDiffText(r: DiffReport): string {
   else {
     out.push(`request space: ${plural(r.space.compared, 'request class', 'request classes')} (both versions' classes, nothing spent)`);
     out.push(...summaryLines(r.space, 'classes'));
+    const sc = spaceCostLine(r.space.cost);
+    if (sc !== undefined) out.push(`  ${sc}`);
     for (const m of r.space.moves.slice(0, 5)) out.push(`  e.g. ${explainCommand(r.head.label, m.example.ctx, {})}`);
     out.push('');
   }

@@ -5,6 +5,7 @@ import { checkInvariant, checkInvariants, type InvariantOptions, type InvariantR
 import { fallbacksOf, sideKey, sideOf, type Side } from './decision-side.js';
 import { share } from './present.js';
 import { points, requestSpace } from './space.js';
+import { SpaceCostTally, type SpaceCostDelta } from './space-cost.js';
 import { replayContext, weightedPairs } from './sticky.js';
 import { decisionCostUsd, OutputTally, recordTokens, TimeSpan, type DayBasis, type OutputCounts } from './traffic-cost.js';
 import type { TrafficRecord } from './traffic.js';
@@ -209,7 +210,7 @@ export class TrafficDiffer {
   }
 }
 
-export type SpaceDiff = (ChangeSummary & { readonly skipped?: undefined }) | { readonly skipped: string; readonly size: number };
+export type SpaceDiff = (ChangeSummary & { readonly skipped?: undefined; readonly cost: SpaceCostDelta }) | { readonly skipped: string; readonly size: number };
 
 /** Points of a policy's space without budget states: the count `points(space, {withBudgets: false})` yields. */
 function zeroSpendSize(graph: DecisionGraph): number {
@@ -226,16 +227,19 @@ export function diffSpace(base: DecisionGraph, head: DecisionGraph, maxPoints = 
   const size = zeroSpendSize(base) + zeroSpendSize(head);
   if (size > maxPoints) return { skipped: `the request spaces hold ${size.toLocaleString('en-US')} classes, more than the limit of ${maxPoints.toLocaleString('en-US')}`, size };
   const tally = new ChangeTally();
+  const cost = new SpaceCostTally(base, head);
   const seen = new Set<string>();
   for (const graph of [base, head]) {
     for (const point of points(requestSpace(graph.policy), { withBudgets: false })) {
       const key = JSON.stringify(point.ctx);
       if (seen.has(key)) continue;
       seen.add(key);
-      tally.addShares({ ctx: point.ctx }, weightedPairs(base, head, point.ctx));
+      const pairs = weightedPairs(base, head, point.ctx);
+      tally.addShares({ ctx: point.ctx }, pairs);
+      cost.add(point.ctx, pairs);
     }
   }
-  return tally.summary();
+  return { ...tally.summary(), cost: cost.result() };
 }
 
 export type InvariantStatus = 'new' | 'regressed' | 'still-failing';
