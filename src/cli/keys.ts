@@ -7,7 +7,9 @@ import { formatDiagnostics } from '../diagnostics.js';
 import { loadPolicy } from '../policy/index.js';
 import { didYouMean } from '../policy/suggest.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
-import { parseCommandArgs } from './args.js';
+import { isDirectory, parseCommandArgs } from './args.js';
+
+const DEFAULT_DIR = 'policies';
 
 const HELP = `Usage: switchyard keys create --team NAME [--id ID] [--dir DIR]
 
@@ -20,6 +22,7 @@ Options:
   --team NAME   the Team the key belongs to
   --id ID       the key's id, recorded in the audit log (default: <team>-<6 random hex digits>)
   --dir DIR     a policy directory: refuse a team it does not define, or an id it already uses
+                (default: policies, when that directory exists)
   -h, --help    show this help
 
 Exit codes: 0 created, 1 the policy in --dir is invalid, 2 usage error (including an unknown team).
@@ -87,8 +90,10 @@ export async function runKeys(argv: readonly string[], io: CliIO): Promise<ExitC
     return EXIT.usage;
   }
   let where = `the Team \`${args.team}\``;
-  if (args.dir !== undefined) {
-    const checked = await checkAgainstPolicy(args, args.dir, io);
+  // Like the other commands, the policy is `policies` unless told otherwise — when there is one to check.
+  const dir = args.dir ?? ((await isDirectory(resolve(io.cwd, DEFAULT_DIR))) ? DEFAULT_DIR : undefined);
+  if (dir !== undefined) {
+    const checked = await checkAgainstPolicy(args, dir, io);
     if (typeof checked !== 'string') return checked;
     where = `the Team \`${args.team}\` (${checked})`;
   }

@@ -63,6 +63,19 @@ describe('switchyard keys create', () => {
     expect(cli.out).toBe('');
   });
 
+  it('without --dir, checks the team against ./policies when it exists, and against nothing when not', async () => {
+    const cli = io();
+    expect(await runKeys(['create', '--team', 'nobody'], cli)).toBe(2);
+    expect(cli.err).toContain('no team `nobody` in `policies`');
+    expect(cli.out).toBe('');
+    const known = io();
+    expect(await runKeys(['create', '--team', 'app'], known)).toBe(0);
+    expect(known.out).toContain('policies/teams.yaml:');
+    // Inside the policy directory there is no ./policies below it.
+    const elsewhere = Object.assign(io(), { cwd: join(root, 'policies') });
+    expect(await runKeys(['create', '--team', 'nobody'], elsewhere)).toBe(0);
+  });
+
   it('refuses an id the policy already uses', async () => {
     const cli = io();
     expect(await runKeys(['create', '--team', 'eu', '--id', 'app-main', '--dir', 'policies'], cli)).toBe(2);
