@@ -5,6 +5,7 @@ import { Composer, LineCounter, Parser, type CST, type DocumentOptions, type Par
 import type { Diagnostic } from '../errors.js';
 import { redactKeyLiterals } from './credential-shapes.js';
 import { diagnostic, quote } from './diagnostic.js';
+import { findCommentKeyLiterals } from './key-literals.js';
 import { SourceDocument } from './source-document.js';
 import { MAX_DEPTH, toPlainValue } from './yaml-value.js';
 
@@ -43,7 +44,7 @@ export function parsePolicyFile(file: string, text: string): ParsedFile {
     if (error !== undefined) return { documents: [], diagnostics: [diagnostic(at(error.pos[0]), '', 'yaml_syntax', syntaxMessage(error.message))] };
   }
   const documents: SourceDocument[] = [];
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = findCommentKeyLiterals(tokens, at);
   for (const doc of docs) {
     const root = doc.contents;
     if (root === null) continue;

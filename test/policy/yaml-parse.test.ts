@@ -122,6 +122,25 @@ describe('parsePolicyFile', () => {
     expect(diagnostics[0]?.message).not.toContain('AAAAAAAAAAAAAAAAAAA1');
   });
 
+  it('refuses a key literal in a comment, at the comment, redacted', () => {
+    // Key-shaped, not keys: assembled so that nothing scanning the repository for credentials mistakes them for ones.
+    const openai = `sk-proj-${'abcdefghij'.repeat(3)}0123456789ABCD`;
+    const aws = `AKIA${'Q'.repeat(15)}7`;
+    const text = `# temporary: ${openai}\na: 1 # was ${aws}\nb:\n  # ok: a plain comment\n  - x  # ${openai}\nc: |\n  # inside a block scalar: content, not a comment\n---\n# ${aws}\nd: 1\n`;
+    const { diagnostics } = parse(text);
+    expect(diagnostics.map((d) => [d.code, d.line, d.col, d.pointer])).toEqual([
+      ['key_literal', 1, 1, ''],
+      ['key_literal', 2, 6, ''],
+      ['key_literal', 5, 8, ''],
+      ['key_literal', 9, 1, ''],
+    ]);
+    expect(diagnostics[0]?.message).toBe(
+      "`sk-proj-...` in a comment looks like an OpenAI-style API key; credentials never go in policy files — name an environment variable in a Provider's `credentials.env`",
+    );
+    for (const d of diagnostics) expect(d.message).not.toMatch(/abcdefghij|QQQQ/);
+    expect(parse('# just a note: sk-learn-experiments-team\na: 1\n').diagnostics).toEqual([]);
+  });
+
   it('reports a document that is not a mapping', () => {
     expect(located('a: 1\n---\n- x\n---\njust text\n')).toEqual([
       ['not_a_mapping', 3, 1, ''],
