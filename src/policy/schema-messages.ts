@@ -51,6 +51,14 @@ export function describeValue(value: unknown): string {
   return quote(value);
 }
 
+/** Whether `text`, written without quotes, is a YAML 1.2 core scalar of the JSON Schema `type`. */
+function unquotedIs(text: string, type: unknown): boolean {
+  if (type === 'boolean') return /^(true|True|TRUE|false|False|FALSE)$/.test(text);
+  if (type === 'integer') return /^[-+]?[0-9]+$/.test(text);
+  if (type === 'number') return /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text);
+  return false;
+}
+
 function typeWords(type: unknown): string {
   const types = Array.isArray(type) ? type : [type];
   return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(' or ');
@@ -150,6 +158,10 @@ function finding(e: ErrorObject, kind: string): Finding | undefined {
     case 'type': {
       // `sha256: 0001…` or `name: 1.10` are numbers to YAML; the fix is quoting, so say so.
       const quoteHint = params.type === 'string' && data !== null && (typeof data === 'number' || typeof data === 'boolean') ? ' (YAML reads it as a number or boolean: quote it)' : '';
+      // The reverse: `zeroDataRetention: "true"` is the string `true`, which would be right without its quotes.
+      if (typeof data === 'string' && unquotedIs(data, params.type)) {
+        return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got the string ${got} (YAML reads a quoted value as a string: remove the quotes)`);
+      }
       return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got ${got}${quoteHint}`);
     }
     case 'oneOf':
