@@ -126,6 +126,8 @@ function finding(e: ErrorObject, kind: string): Finding | undefined {
   const data: unknown = keyName === undefined ? e.data : keyName;
   const got = describeValue(data);
   const value = (code: DiagnosticCode, rank: number, message: string): Finding => ({ pointer, target, code, message, key: `${pointer}#value`, rank });
+  // A value of the wrong type is pointed at itself, scalar or collection.
+  const wrongType = (message: string): Finding => ({ ...value('invalid_type', 0, message), target: keyName === undefined ? 'node' : 'key' });
 
   switch (e.keyword) {
     case 'required': {
@@ -160,15 +162,15 @@ function finding(e: ErrorObject, kind: string): Finding | undefined {
       const quoteHint = params.type === 'string' && data !== null && (typeof data === 'number' || typeof data === 'boolean') ? ' (YAML reads it as a number or boolean: quote it)' : '';
       // The reverse: `zeroDataRetention: "true"` is the string `true`, which would be right without its quotes.
       if (typeof data === 'string' && unquotedIs(data, params.type)) {
-        return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got the string ${got} (YAML reads a quoted value as a string: remove the quotes)`);
+        return wrongType(`${subject} must be ${typeWords(params.type)}, got the string ${got} (YAML reads a quoted value as a string: remove the quotes)`);
       }
-      return value('invalid_type', 0, `${subject} must be ${typeWords(params.type)}, got ${got}${quoteHint}`);
+      return wrongType(`${subject} must be ${typeWords(params.type)}, got ${got}${quoteHint}`);
     }
     case 'oneOf':
     case 'anyOf': {
       const branches = (e.schema as unknown[] | undefined) ?? [];
       const words = [...new Set(branches.map(schemaWords))].join(' or ');
-      return value('invalid_type', 0, `${subject} must be ${words}, got ${got}`);
+      return wrongType(`${subject} must be ${words}, got ${got}`);
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[] | undefined) ?? [];

@@ -8,7 +8,7 @@ import { diagnostic, quote, quoteList } from './diagnostic.js';
 import { impossibleExpiries } from './expiry.js';
 import { findKeyLiterals } from './key-literals.js';
 import { KINDS, type Kind } from './model.js';
-import { schemaDiagnostics } from './schema-messages.js';
+import { describeValue, schemaDiagnostics } from './schema-messages.js';
 import type { SourceDocument } from './source-document.js';
 import { didYouMean } from './suggest.js';
 
@@ -57,10 +57,12 @@ function validateOne(source: SourceDocument, diagnostics: Diagnostic[]): ValidDo
     diagnostics.push(diagnostic(source.start, '', 'missing_field', `missing required field \`kind\` (one of ${quoteList(KINDS)})`));
     return undefined;
   }
+  if (typeof kind !== 'string') {
+    diagnostics.push(diagnostic(source.locate('/kind', 'node'), '/kind', 'invalid_type', `\`kind\` must be a string, one of ${KINDS.join(', ')}; got ${describeValue(kind)}`));
+    return undefined;
+  }
   if (!isKind(kind)) {
-    const hint = typeof kind === 'string' ? didYouMean(kind, KINDS) : '';
-    const got = typeof kind === 'string' ? quote(kind) : 'a non-string value';
-    diagnostics.push(diagnostic(source.locate('/kind'), '/kind', 'unknown_kind', `unknown kind ${got}${hint} (kinds: ${KINDS.join(', ')})`));
+    diagnostics.push(diagnostic(source.locate('/kind'), '/kind', 'unknown_kind', `unknown kind ${quote(kind)}${didYouMean(kind, KINDS)} (kinds: ${KINDS.join(', ')})`));
     return undefined;
   }
   const validate = compiledValidators().get(kind);

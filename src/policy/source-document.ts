@@ -4,8 +4,12 @@ import { isAlias, isMap, isScalar, isSeq, type Alias, type LineCounter, type Nod
 import type { SourceLocation } from './model.js';
 import { splitPointer } from './pointer.js';
 
-/** `key`: the key of a mapping entry (unknown field, duplicate); `value`: the value itself (wrong type, bad reference). */
-export type LocateTarget = 'key' | 'value';
+/**
+ * `key`: the key of a mapping entry (unknown field, duplicate); `value`: a scalar value itself (bad reference),
+ * or the key when the value is a collection; `node`: the value node whatever it is (a wrong type: `metadata: []`
+ * is pointed at the `[`). An empty value (`key:` and nothing) is pointed at its key in every case.
+ */
+export type LocateTarget = 'key' | 'value' | 'node';
 
 export class SourceDocument {
   constructor(
@@ -61,7 +65,8 @@ export class SourceDocument {
 
   private pick(node: YamlNode | null, key: YamlNode | null, target: LocateTarget): SourceLocation {
     const scalarValue = isScalar(node) && !isEmptyScalar(node) ? node : isAlias(node) ? node : null;
-    const chosen = target === 'value' ? (scalarValue ?? key ?? node) : (key ?? node);
+    const present = node !== null && !isEmptyScalar(node) ? node : null;
+    const chosen = target === 'value' ? (scalarValue ?? key ?? node) : target === 'node' ? (present ?? key ?? node) : (key ?? node);
     return this.at(chosen?.range?.[0] ?? this.root.range?.[0] ?? 0);
   }
 
