@@ -8,6 +8,7 @@ import type { BudgetThreshold } from '../policy/generated/policy.js';
 import type { PolicySet } from '../policy/model.js';
 import { planOf, type PlannedBudget } from './budget-plan.js';
 import type { BucketUsage, Ledger, Micros } from './ledger.js';
+import { usdDecimals } from '../verify/present.js';
 import { fromMicros } from './money.js';
 import { windowEnd, windowStart } from './window.js';
 
@@ -102,8 +103,8 @@ export async function spendReport(policy: PolicySet, ledger: Ledger, now: number
   return { at: new Date(now).toISOString(), ledger: ledger.kind, policyVersion: policy.version.id, budgets };
 }
 
-/** Cents from a dollar up; small amounts (one request's cost) keep four decimals. JSON has the exact figures. */
-export const money = (usd: number): string => `$${usd.toFixed(usd === 0 || usd >= 1 ? 2 : 4)}`;
+/** Cents from a dollar up; small amounts (one request's cost) keep four decimals, more below a cent. JSON has the exact figures. */
+export const money = (usd: number): string => `$${usd.toFixed(usd === 0 || usd >= 1 ? 2 : usdDecimals(usd, 4))}`;
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -9,11 +9,37 @@ import { EXIT, UsageError, type CliIO, type ExitCode } from './command.js';
 /** `parseArgs`, with node's message (first sentence, lowercase, flags in backticks) thrown as a UsageError. */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs(config);
+    return parseArgs(config.args === undefined ? config : { ...config, args: joinNegativeValues(config.args, config.options ?? {}) });
   } catch (error) {
     const text = error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
     throw new UsageError(text.charAt(0).toLowerCase() + text.slice(1).replace(/'(-[^']*)'/g, '`$1`'));
   }
+}
+
+/** A value that starts with a dash but is a number (`-1`, `-.5`): node would call it an ambiguous option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--days -1` as `--days=-1`, so that the command's own check says what is wrong with the value. Only for
+ * options that take a value and only for number-shaped values: a flag after a flag is still a flag.
+ */
+function joinNegativeValues(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const next = args[i + 1];
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const long = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    const name = long ?? (/^-[^-]$/.test(arg) ? Object.keys(options).find((k) => options[k]?.short === arg.slice(1)) : undefined);
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** The JSON of a flag's value, or of the file named after `@`; unreadable or malformed input is a UsageError. */

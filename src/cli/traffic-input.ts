@@ -38,8 +38,9 @@ export async function replayFile(
 ): Promise<ReplayResult | { ok: false; records: number; readError: string }> {
   let listed = 0;
   let drawn = false;
+  // A strict run stops at its first bad line, and the caller names it in the error it stops with.
   const onProblem = (p: TrafficProblem): void => {
-    if (listed++ < MAX_LISTED_PROBLEMS) io.stderr(`${formatProblem(p)}\n`);
+    if (!run.strict && listed++ < MAX_LISTED_PROBLEMS) io.stderr(`${formatProblem(p)}\n`);
   };
   const tty = io.stderrIsTTY === true;
   const onProgress = run.progress

@@ -11,6 +11,9 @@ import { describeDays, describeOutput } from './traffic-cost.js';
 const MAX_EDGES = 15;
 const MAX_ROWS = 25;
 
+/** `requests` → `request`, `classes` → `class`. */
+const singular = (unit: string): string => unit.replace(/(ss)es$|s$/, '$1');
+
 const mermaidText = (s: string): string => s.replace(/"/g, '#quot;');
 
 function nodeLabel(side: Side): string {
@@ -32,7 +35,7 @@ export function mermaidMoves(moves: readonly Move[], unit: string, limit = MAX_E
     }
     return found;
   };
-  const edges = moves.slice(0, limit).map((m) => `  ${id(m.from)} -->|"${fmtCount(m.count)} ${unit} (${fmtShare(m.share)})"| ${id(m.to)}`);
+  const edges = moves.slice(0, limit).map((m) => `  ${id(m.from)} -->|"${plural(m.count, singular(unit), unit)} (${fmtShare(m.share)})"| ${id(m.to)}`);
   return ['```mermaid', 'flowchart LR', ...nodes, ...edges, '```'];
 }
 
@@ -55,7 +58,7 @@ function denialsTable(title: string, rows: readonly DenialChange[], unit: string
 
 function changes(s: ChangeSummary, unit: string): string[] {
   const out: string[] = [];
-  const fallbacks = s.fallbacksChanged > 0 ? ` ${plural(s.fallbacksChanged, unit.replace(/s$/, ''), unit)} keep their primary but change fallbacks.` : '';
+  const fallbacks = s.fallbacksChanged > 0 ? ` ${plural(s.fallbacksChanged, singular(unit), unit)} keep their primary but change fallbacks.` : '';
   if (s.changed === 0) return [`No decision changes.${fallbacks}`, ''];
   out.push(`${fmtCount(s.changed)} of ${fmtCount(s.compared)} ${unit} (${fmtShare(share(s.changed, s.compared))}) change route, model or denial.${fallbacks}`, '');
   if (hasSplitClasses(s)) out.push(`${SPLIT_NOTE.charAt(0).toUpperCase()}${SPLIT_NOTE.slice(1)}.`, '');

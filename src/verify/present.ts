@@ -10,10 +10,22 @@ export function fmtShare(share: number): string {
   return `${pct.toFixed(1)}%`;
 }
 
-/** USD with cents; sub-cent amounts keep four decimals so they do not read as $0.00. */
+/**
+ * Decimals for a USD amount: cents, and below a cent at least four and enough for two significant digits
+ * (`$0.0054`, `$0.000015`), so a small cost never reads as zero. Capped at ten decimals.
+ */
+export function usdDecimals(abs: number, cents = 2): number {
+  if (!(abs > 0) || abs >= 0.01) return cents;
+  let digits = Math.min(10, Math.max(4, 1 - Math.floor(Math.log10(abs))));
+  // No trailing zero beyond the fourth decimal: $0.0001, not $0.00010.
+  while (digits > 4 && abs.toFixed(digits).endsWith('0')) digits--;
+  return digits;
+}
+
+/** USD with cents; sub-cent amounts keep two significant digits so they do not read as $0.00. */
 export function fmtUsd(usd: number): string {
   const abs = Math.abs(usd);
-  const digits = abs > 0 && abs < 0.01 ? 4 : 2;
+  const digits = usdDecimals(abs);
   const text = abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return `${usd < 0 ? '-' : ''}$${text}`;
 }

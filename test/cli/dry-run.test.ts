@@ -58,6 +58,8 @@ describe('switchyard dry-run', () => {
     const strict = await runCli(['dry-run', '--traffic', 'bad.jsonl', '--strict'], cwd);
     expect(strict.code).toBe(2);
     expect(strict.stderr).toContain('stopped at a bad line (--strict): bad.jsonl:11:');
+    // Named once, in the error it stops with.
+    expect(strict.stderr.match(/bad\.jsonl:11:/g)).toHaveLength(1);
     expect(strict.stdout).toBe('');
   });
 
@@ -98,6 +100,13 @@ describe('switchyard dry-run', () => {
     expect(missing.stderr).toBe('switchyard dry-run: cannot read traffic file `nope.jsonl` (ENOENT)\n');
     expect((await runCli(['dry-run'], cwd)).code).toBe(2);
     expect((await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--days', '0'], cwd)).stderr).toContain('`--days` must be a positive number, got `0`');
+    const negative = await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--days', '-1'], cwd);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('`--days` must be a positive number, got `-1`');
+    expect(negative.stderr).not.toContain('ambiguous');
+    expect((await runCli(['diff', '--base', 'policies', '--days', '-0.5'], cwd)).stderr).toContain('`--days` must be a positive number, got `-0.5`');
+    // A flag after a flag is still a flag.
+    expect((await runCli(['dry-run', '--traffic', '--strict'], cwd)).stderr).toContain('ambiguous');
     expect((await runCli(['dry-run', '--traffic', 'traffic.jsonl', '--format', 'gitlab'], cwd)).code).toBe(2);
     expect((await runCli(['dry-run', '--traffic', 'policies'], cwd)).stderr).toContain('is not a regular file');
   });

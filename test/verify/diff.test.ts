@@ -200,9 +200,10 @@ describe('diff reports', () => {
       '  n1["b<br/>r"]',
       '  n2["c #quot;quoted#quot;<br/>r"]',
       '  n0 -->|"3 requests (30.0%)"| n1',
-      '  n1 -->|"1 requests (10.0%)"| n2',
+      '  n1 -->|"1 request (10.0%)"| n2',
       '```',
     ]);
+    expect(mermaidMoves([{ from: a, to: b, count: 1, share: 0.5, teams: [], example }], 'classes')).toContain('  n0 -->|"1 class (50.0%)"| n1');
   });
 
   it('text lists the failing invariants with the command that reproduces each', () => {
