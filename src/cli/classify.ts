@@ -1,4 +1,4 @@
-// `switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json]`: the
+// `switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json|markdown|github]`: the
 // features of one request body as the proxy computes them, the Classifier rule that fires, and the task and
 // complexity it sets. Nothing is decided or forwarded.
 import { readFile } from 'node:fs/promises';
@@ -7,10 +7,14 @@ import { classifyBody, detectProtocol, type BodyClassification, type BodyProtoco
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { sourceRef } from '../policy/model.js';
 import { loadPolicy } from '../policy/index.js';
+import { displayPath } from '../policy/read-files.js';
+import { workflowCommand } from '../verify/github.js';
+import { markdownTable } from '../verify/present.js';
+import { loadFailure } from './markdown.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { isDirectory, parseCommandArgs, usageReporter } from './args.js';
 
-const HELP = `Usage: switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json]
+const HELP = `Usage: switchyard classify [dir] --request-file body.json [--protocol openai|anthropic] [--format text|json|markdown|github]
 
 Loads the policy in dir (default: policies), computes the features of one request body exactly as the proxy
 does — prompt tokens, messages, user turns, max_tokens, code density of the last user message, which
@@ -24,14 +28,15 @@ The body is an OpenAI Chat Completions or Anthropic Messages request. Its protoc
 Options:
   -r, --request-file FILE    the request body, JSON (required)
   -p, --protocol PROTOCOL    openai or anthropic (default: detected)
-  -f, --format FORMAT        text (default) or json
+  -f, --format FORMAT        text (default), json, markdown (a table of the features and the outcome) or
+                             github (one workflow notice with the outcome)
   -h, --help                 show this help
 
 A caller's x-switchyard-task header, where its team may send one, wins over the task shown here.
 Exit codes: 0 classified, 1 the policy is invalid, 2 usage, body or I/O error.
 `;
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 const PROTOCOLS: readonly BodyProtocol[] = ['openai', 'anthropic'];
 
 interface Args {
@@ -95,6 +100,35 @@ export function formatClassification(c: BodyClassification): string {
   return `${lines.join('\n')}\n`;
 }
 
+const ruleName = (c: BodyClassification): string =>
+  c.rule === undefined ? 'the default' : c.rule.name === undefined ? `rule #${c.rule.index + 1}` : `rule \`${c.rule.name}\``;
+
+function toMarkdown(c: BodyClassification): string {
+  const outcome = `task \`${c.task}\` (${c.taskFrom}), complexity ${c.complexity === undefined ? '(none)' : `\`${c.complexity}\``}`;
+  const by = c.classifier === undefined ? 'no Classifier in this policy' : `${ruleName(c)} of \`${c.classifier.rule}\` (\`${sourceRef(c.rule?.source ?? c.classifier.source)}\`)`;
+  const rows = FEATURE_ORDER.map((k) => [k, show(c.features[k])]);
+  return [`### Switchyard classify: ${outcome}`, '', `Protocol ${c.protocol}; decided by ${by}.`, '', ...markdownTable(['feature', 'value'], rows), ''].join('\n');
+}
+
+function toGithub(c: BodyClassification): string {
+  const by = c.classifier === undefined ? 'no Classifier' : `${ruleName(c).replace(/`/g, '')} of ${c.classifier.rule}`;
+  const message = `task ${c.task} (${c.taskFrom}), complexity ${c.complexity ?? '(none)'}; ${by}; ${c.features.promptTokens} prompt tokens`;
+  return `${workflowCommand({ level: 'notice', title: 'switchyard classify', message })}\n`;
+}
+
+function render(c: BodyClassification, format: Args['format']): string {
+  switch (format) {
+    case 'text':
+      return formatClassification(c);
+    case 'json':
+      return toJson(c);
+    case 'markdown':
+      return toMarkdown(c);
+    case 'github':
+      return toGithub(c);
+  }
+}
+
 function toJson(c: BodyClassification): string {
   const out = {
     protocol: c.protocol,
@@ -129,13 +163,13 @@ export async function runClassify(argv: readonly string[], io: CliIO): Promise<E
   if (!(await isDirectory(abs))) return fail(`\`${args.dir}\` is not a directory`);
   const loaded = await loadPolicy(abs, { cwd: io.cwd, env: io.env });
   if (!loaded.ok) {
-    io.stdout(formatDiagnostics(loaded.diagnostics, args.format));
+    io.stdout(loadFailure(loaded.diagnostics, args.format, displayPath(abs, io.cwd), args.dir));
     io.stderr(`switchyard classify: the policy in \`${args.dir}\` is invalid; nothing classified\n`);
     return EXIT.failure;
   }
   if (loaded.diagnostics.length > 0) io.stderr(formatDiagnostics(loaded.diagnostics, 'text'));
   const result = classifyBody(loaded.policy, body, args.protocol ?? detectProtocol(body));
-  io.stdout(args.format === 'json' ? toJson(result) : formatClassification(result));
+  io.stdout(render(result, args.format));
   return EXIT.ok;
 }
 

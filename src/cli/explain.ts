@@ -1,14 +1,17 @@
-// `switchyard explain [dir] --request JSON [--budgets JSON] [--format text|json]`: decide one request against a
+// `switchyard explain [dir] --request JSON [--budgets JSON] [--format text|json|markdown|github]`: decide one request against a
 // policy directory and print the decision with its trace. Nothing is forwarded anywhere.
 import { resolve } from 'node:path';
 import { formatDiagnostics, parseFormat } from '../diagnostics.js';
 import { budgetStateFromPercents, checkRequestContext, compile, decide, formatDecision, requestContextFields, type RequestContext } from '../engine/index.js';
 import { didYouMean } from '../policy/suggest.js';
 import { loadPolicy } from '../policy/index.js';
+import { displayPath } from '../policy/read-files.js';
+import { decisionGithub, decisionMarkdown } from './decision-formats.js';
+import { loadFailure } from './markdown.js';
 import { EXIT, UsageError, type CliIO, type Command, type ExitCode } from './command.js';
 import { budgetPercentsArg, isDirectory, parseCommandArgs, readJsonArg, usageReporter } from './args.js';
 
-const HELP = `Usage: switchyard explain [dir] --request '<context JSON>' [--budgets '{"name": percentUsed}'] [--format text|json]
+const HELP = `Usage: switchyard explain [dir] --request '<context JSON>' [--budgets '{"name": percentUsed}'] [--format text|json|markdown|github]
 
 Loads the policy in dir (default: policies), decides one request the way the proxy would, and prints the
 decision: the route, the candidates (primary first, then fallbacks) or the denial, and the trace of every
@@ -25,13 +28,15 @@ Either value may be @path to read it from a file.
 Options:
   -r, --request JSON|@FILE   the request to decide (required)
   -b, --budgets JSON|@FILE   percent used per Budget name
-  -f, --format FORMAT        text (default) or json (the Decision shape)
+  -f, --format FORMAT        text (default), json (the Decision shape), markdown (a PR comment: candidates
+                             and the trace as tables) or github (one workflow annotation: a notice for a
+                             route, a warning for a denial)
   -h, --help                 show this help
 
 Exit codes: 0 decided (routed or denied), 1 the policy is invalid, 2 usage, request or I/O error.
 `;
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
 
 interface Args {
   readonly dir: string;
@@ -87,7 +92,7 @@ export async function runExplain(argv: readonly string[], io: CliIO): Promise<Ex
 
   const loaded = await loadPolicy(abs, { cwd: io.cwd, env: io.env });
   if (!loaded.ok) {
-    io.stdout(formatDiagnostics(loaded.diagnostics, args.format));
+    io.stdout(loadFailure(loaded.diagnostics, args.format, displayPath(abs, io.cwd), args.dir));
     io.stderr(`switchyard explain: the policy in \`${args.dir}\` is invalid; nothing decided\n`);
     return EXIT.failure;
   }
@@ -101,8 +106,12 @@ export async function runExplain(argv: readonly string[], io: CliIO): Promise<Ex
   }
 
   const decision = decide(compile(loaded.policy), ctx, budgetStateFromPercents(loaded.policy, percents));
-  if (args.format === 'text') io.stdout(`request: ${JSON.stringify(ctx)}\n`);
-  io.stdout(formatDecision(decision, args.format));
+  if (args.format === 'markdown') io.stdout(decisionMarkdown(decision, ctx));
+  else if (args.format === 'github') io.stdout(decisionGithub(decision));
+  else {
+    if (args.format === 'text') io.stdout(`request: ${JSON.stringify(ctx)}\n`);
+    io.stdout(formatDecision(decision, args.format));
+  }
   return EXIT.ok;
 }
 

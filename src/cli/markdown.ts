@@ -2,7 +2,7 @@
 // then a table, with the details a reviewer needs to act on each failure. Long lists are cut: a comment holds
 // at most 65,536 characters, and the text output has everything.
 import { formatDecision } from '../engine/index.js';
-import { countDiagnostics } from '../diagnostics.js';
+import { countDiagnostics, formatDiagnostics, type DiagnosticFormat } from '../diagnostics.js';
 import type { Diagnostic } from '../errors.js';
 import type { SourceLocation } from '../policy/model.js';
 import { countRun, type TestRun } from '../verify/report.js';
@@ -70,4 +70,12 @@ export function testRunMarkdown(run: TestRun, dir: string): string {
   if (rows.length > 0) out.push(...markdownTable(['result', 'rule', 'source', 'detail'], shown.rows), ...shown.note, '');
   if (failures.length > 0) out.push('#### Failures', '', ...failures);
   return out.join('\n');
+}
+
+/**
+ * The diagnostics of a policy that did not load, in a command's output format (a command that decides or
+ * classifies falls back to these when there is nothing to decide with).
+ */
+export function loadFailure(diagnostics: readonly Diagnostic[], format: DiagnosticFormat | 'markdown', root: string, dir: string): string {
+  return format === 'markdown' ? diagnosticsMarkdown(diagnostics, root, undefined, `switchyard validate ${dir}`) : formatDiagnostics(diagnostics, format);
 }

@@ -53,6 +53,18 @@ describe('switchyard classify', () => {
     expect(r.stdout).not.toContain('Supplier');
   });
 
+  it('prints the same outcome as a Markdown table and as a GitHub notice', async () => {
+    const json = JSON.parse((await classify(join(root, 'policies'), '-r', 'code.json', '-f', 'json')).stdout) as { features: { promptTokens: number } };
+    const md = await classify(join(root, 'policies'), '-r', 'code.json', '--format', 'markdown');
+    expect(md.code).toBe(0);
+    expect(md.stdout.split('\n')[0]).toBe('### Switchyard classify: task `code` (rule), complexity `medium`');
+    expect(md.stdout).toMatch(/^Protocol openai; decided by rule `mostly-code` of `Classifier\/by-content` \(`.*policies\/classifier\.yaml:\d+`\)\.$/m);
+    expect(md.stdout).toContain(`| promptTokens | ${json.features.promptTokens} |`);
+    expect(md.stdout).toContain('| userKeywords | (none) |');
+    const gh = await classify(join(root, 'policies'), '-r', 'code.json', '--format', 'github');
+    expect(gh.stdout).toBe(`::notice title=switchyard classify::task code (rule), complexity medium; rule mostly-code of Classifier/by-content; ${json.features.promptTokens} prompt tokens\n`);
+  });
+
   it('reads the body in the protocol it is told', async () => {
     const r = await classify(join(root, 'policies'), '-r', 'hello.json', '--protocol', 'openai', '-f', 'json');
     expect((JSON.parse(r.stdout) as { protocol: string }).protocol).toBe('openai');

@@ -75,6 +75,34 @@ describe('switchyard explain', () => {
     expect(JSON.parse(out)).toStrictEqual(JSON.parse(JSON.stringify(want)));
   });
 
+  it('prints the decision as a Markdown comment and as a GitHub annotation, with the engine\'s candidates and trace', async () => {
+    const ctx = { team: 'engineering', task: 'code', model: 'auto' };
+    const want = decide(compile(policy), ctx);
+    const md = await explain('--request', JSON.stringify(ctx), '--format', 'markdown');
+    expect(md.code).toBe(0);
+    const lines = md.out.split('\n');
+    expect(lines[0]).toBe(`### Switchyard explain: route \`${want.route}\` → \`${want.candidates[0]!.model}\``);
+    for (const [i, c] of want.candidates.entries()) {
+      expect(lines).toContain(`| ${i + 1} | \`${c.model}\` | ${i === 0 ? 'primary' : 'fallback'} | \`${c.provider}\` | \`${c.upstreamModel}\` |`);
+    }
+    // One row per trace step, numbered, with its source.
+    const traceRows = lines.filter((l) => /^\| \d+ \| /.test(l)).slice(want.candidates.length);
+    expect(traceRows).toHaveLength(want.trace.length);
+    const sourced = want.trace.find((s) => s.source !== undefined)!;
+    expect(md.out).toContain(`\`${sourced.source}\``);
+
+    const gh = await explain('--request', JSON.stringify(ctx), '--format', 'github');
+    expect(gh.code).toBe(0);
+    expect(gh.out).toBe(`::notice title=switchyard explain::route ${want.route}: ${want.candidates.map((c, i) => `${c.model} (${i === 0 ? 'primary' : 'fallback'}, ${c.provider})`).join(', ')}; policy ${want.policyVersion}\n`);
+
+    const denied = { team: 'engineering', model: 'auto', dataClass: 'phi' };
+    const deny = decide(compile(policy), denied);
+    const ghDeny = await explain('--request', JSON.stringify(denied), '-f', 'github');
+    expect(ghDeny.out).toBe(`::warning title=switchyard explain%3A ${deny.deny!.code}::${deny.deny!.message} (decided by ${deny.deny!.rule})\n`);
+    const mdDeny = await explain('--request', JSON.stringify(denied), '-f', 'markdown');
+    expect(mdDeny.out.split('\n')[0]).toBe(`### Switchyard explain: denied with \`${deny.deny!.code}\` by \`${deny.deny!.rule}\``);
+  });
+
   it('warns about a request field it does not know, with the field it probably meant, and decides without it', async () => {
     const typo = await explain('--request', '{"team":"engineering","model":"auto","dataclass":"confidential"}', '-f', 'json');
     expect(typo.code).toBe(0);
@@ -100,7 +128,7 @@ describe('switchyard explain', () => {
     [['--request', '@does/not/exist.json'], 'cannot read `does/not/exist.json` for `--request` (ENOENT)'],
     [['--request', '{"team":"support","model":"auto"}', '--budgets', '{"nope": 5}'], 'unknown budget `nope` in `--budgets`'],
     [['--request', '{"team":"support","model":"auto"}', '--budgets', '[1]'], '`--budgets` must be an object'],
-    [['--request', '{"team":"support","model":"auto"}', '--format', 'markdown'], 'unknown format `markdown`; use one of text, json'],
+    [['--request', '{"team":"support","model":"auto"}', '--format', 'yaml'], 'unknown format `yaml`; use one of text, json, markdown, github'],
     [['--request', '{"team":"support","model":"auto"}', 'no-such-dir'], '`no-such-dir` is not a directory'],
     [[], '`--request` is required'],
   ])('exits 2 on %j', async (argv, message) => {
