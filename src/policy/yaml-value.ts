@@ -109,7 +109,7 @@ function convertMap(items: readonly { key: unknown; value: unknown }[], pointer:
 }
 
 function keyText(key: unknown, pointer: string, state: State): { text: string; node: YamlNode } | undefined {
-  if (isScalar(key) && key.value !== null && key.value !== undefined && key.tag === undefined) {
+  if (isScalar(key) && key.value !== null && key.value !== undefined && key.value !== '' && key.tag === undefined) {
     const v = scalarValue(key.value);
     return { text: typeof v === 'string' ? v : String(v), node: key };
   }
@@ -119,7 +119,7 @@ function keyText(key: unknown, pointer: string, state: State): { text: string; n
   }
   const node = isScalar(key) || isMap(key) || isSeq(key) || isAlias(key) ? key : undefined;
   if (node !== undefined) {
-    const what = isScalar(node) ? 'an empty key' : isAlias(node) ? 'an alias' : isMap(node) ? 'a mapping' : 'a list';
+    const what = isScalar(node) ? (node.value === '' ? 'an empty string' : 'an empty key') : isAlias(node) ? 'an alias' : isMap(node) ? 'a mapping' : 'a list';
     report(state, node, pointer, 'invalid_key', `a mapping key must be a plain name, got ${what}`);
   }
   return undefined;

@@ -54,11 +54,14 @@ describe('parsePolicyFile', () => {
   });
 
   it('refuses keys that are empty, collections or aliases', () => {
-    expect(located('? [a]\n: 1\n? { b: 1 }\n: 2\n~: 3\n')).toEqual([
+    expect(located('? [a]\n: 1\n? { b: 1 }\n: 2\n~: 3\n"": 4\nc: { \'\': 5 }\n')).toEqual([
       ['invalid_key', 1, 3, ''],
       ['invalid_key', 3, 3, ''],
       ['invalid_key', 5, 1, ''],
+      ['invalid_key', 6, 1, ''],
+      ['invalid_key', 7, 6, '/c'],
     ]);
+    expect(parse('"": 4\n').diagnostics[0]?.message).toBe('a mapping key must be a plain name, got an empty string');
   });
 
   it('refuses tags anywhere, located at the tag', () => {
