@@ -55,7 +55,7 @@ describe('switchyard diff --base <dir>', () => {
     const report = JSON.parse(json.stdout) as { headline: string; space: { changed: number }; traffic?: unknown };
     expect(report.traffic).toBeUndefined();
     expect(report.space.changed).toBe(10);
-    expect(report.headline).toBe('changes 10 of 100 request classes (the most: 5 request classes from small-us to small-eu), newly denies 5 request classes (5.0%)');
+    expect(report.headline).toBe('changes 10 of 100 request classes (the most: 5 request classes from small-us to small-eu), est. -$0.02 per request on the changed classes (unweighted), newly denies 5 request classes (5.0%)');
   });
 
   it('an invalid head is reported with its diagnostics (exit 1); an invalid base is reported as such', async () => {
