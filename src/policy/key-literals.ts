@@ -16,7 +16,9 @@ export function findKeyLiterals(source: SourceDocument): Diagnostic[] {
   const check = (text: string, pointer: string, target: 'key' | 'value'): void => {
     const hit = keyLiteralIn(text);
     if (hit === undefined) return;
-    out.push(diagnostic(source.locate(pointer, target), pointer, 'key_literal', message(hit)));
+    // A key in a value is pointed at the line it is on, so the third line of a `description: |` block is found there.
+    const at = target === 'value' ? source.locatePart(pointer, hit.match) : source.locate(pointer, target);
+    out.push(diagnostic(at, pointer, 'key_literal', message(hit)));
   };
   const walk = (value: unknown, pointer: string): void => {
     if (typeof value === 'string') {

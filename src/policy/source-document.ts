@@ -21,6 +21,8 @@ export class SourceDocument {
     private readonly lines: LineCounter,
     /** Where each alias node of the document points (resolved while converting, in document order). */
     private readonly aliasTargets: ReadonlyMap<Alias, YamlNode>,
+    /** The file's text, to find a part of a multi-line value. */
+    private readonly text = '',
   ) {}
 
   /** Where the document starts (its first key). */
@@ -39,6 +41,26 @@ export class SourceDocument {
       key = step.key;
     }
     return this.pick(node, key, target);
+  }
+
+  /**
+   * Where `part` is written inside the scalar at `pointer`, when that is on a later line than the scalar starts
+   * (the third line of a `description: |` block); else where `locate` puts the value.
+   */
+  locatePart(pointer: string, part: string): SourceLocation {
+    const whole = this.locate(pointer);
+    let node: YamlNode | null = this.root;
+    for (const segment of splitPointer(pointer)) {
+      const step = this.child(node, segment);
+      if (step === undefined) return whole;
+      node = step.node;
+    }
+    const range = isScalar(node) ? node.range : undefined;
+    if (range === undefined || range === null || part === '') return whole;
+    const found = this.text.indexOf(part, range[0]);
+    if (found < 0 || found + part.length > range[1]) return whole;
+    const at = this.at(found);
+    return at.line > whole.line ? at : whole;
   }
 
   private child(node: YamlNode | null, segment: string): { node: YamlNode | null; key: YamlNode | null } | undefined {

@@ -51,7 +51,7 @@ export function parsePolicyFile(file: string, text: string): ParsedFile {
     const before = diagnostics.length;
     const { value, aliasTargets } = toPlainValue(root, file, text, lines, diagnostics);
     if (value === null) continue; // an empty document (or only `~`)
-    const source = new SourceDocument(file, value, root, lines, aliasTargets);
+    const source = new SourceDocument(file, value, root, lines, aliasTargets, text);
     if (typeof value !== 'object' || Array.isArray(value)) {
       if (diagnostics.length === before) {
         const got = Array.isArray(value) ? 'a list' : `the value ${quote(value)}`;
