@@ -10,6 +10,7 @@ import type { Diagnostic, DiagnosticCode } from '../../src/errors.js';
 import { loadPolicyFromSources } from '../../src/policy/index.js';
 import type { PolicySet } from '../../src/policy/model.js';
 import type { RequestContext, ResolvedRequest } from '../../src/engine/index.js';
+import type { Complexity } from '../../src/policy/generated/policy.js';
 
 /** Strip the indentation common to every non-blank line, and the first newline: YAML files in template strings. */
 export function yaml(text: string): string {
@@ -141,5 +142,5 @@ export function exampleOf(message: string): RequestContext {
 export function resolved(policy: PolicySet, ctx: RequestContext): ResolvedRequest {
   const team = policy.teams.get(ctx.team);
   if (team === undefined || ctx.dataClass === undefined || ctx.task === undefined) throw new Error(`not a full request: ${JSON.stringify(ctx)}`);
-  return { team, dataClass: ctx.dataClass, task: ctx.task, complexity: ctx.complexity, model: ctx.model, promptTokens: ctx.promptTokens ?? 0, stream: ctx.stream ?? false };
+  return { team, dataClass: ctx.dataClass, task: ctx.task, complexity: ctx.complexity as Complexity | undefined, model: ctx.model, promptTokens: ctx.promptTokens ?? 0, stream: ctx.stream ?? false };
 }

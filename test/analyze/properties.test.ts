@@ -11,6 +11,7 @@ import type { PolicySet } from '../../src/policy/model.js';
 import { points, requestSpace, type SpacePoint } from '../../src/verify/space.js';
 import { policyInputOf, type Sizes } from '../support/policy-arbitrary.js';
 import { buildPolicy, syntheticSource, type PolicyInput } from '../support/policy-builder.js';
+import type { Complexity } from '../../src/policy/generated/policy.js';
 
 const SIZES: Sizes = { routes: [1, 6], vettings: [0, 3], residencies: [0, 2] };
 const policies = policyInputOf(SIZES);
@@ -20,7 +21,7 @@ function resolve(policy: PolicySet, { ctx }: SpacePoint): ResolvedRequest {
     team: policy.teams.get(ctx.team)!,
     dataClass: ctx.dataClass!,
     task: ctx.task!,
-    complexity: ctx.complexity,
+    complexity: ctx.complexity as Complexity | undefined,
     model: ctx.model,
     promptTokens: ctx.promptTokens ?? 0,
     stream: ctx.stream ?? false,

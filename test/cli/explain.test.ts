@@ -121,10 +121,20 @@ describe('switchyard explain', () => {
     expect(out).toMatch(/^rule: {4}Team\/engineering$/m);
   });
 
+  it('decides a complexity, data class or task outside the vocabulary as invalid_request, alike', async () => {
+    for (const field of [{ complexity: 'huge' }, { dataClass: 'topsecret' }, { task: 'nope' }]) {
+      const { code, out } = await explain('--request', JSON.stringify({ team: 'engineering', model: 'auto', ...field }), '-f', 'json');
+      expect(code).toBe(0);
+      const d = JSON.parse(out) as { outcome: string; deny?: { code: string; message: string } };
+      expect(d.outcome).toBe('deny');
+      expect(d.deny?.code).toBe('invalid_request');
+      expect(d.deny?.message).toContain(`\`${Object.values(field)[0]}\``);
+    }
+  });
+
   it.each([
     [['--request', '{"team": '], '`--request` is not valid JSON'],
     [['--request', '{"model":"auto","promptTokens":-5}'], 'invalid `--request`: the request needs `team`; `promptTokens` must be >= 0'],
-    [['--request', '{"team":"x","model":"auto","complexity":"huge"}'], 'invalid `--request`: `complexity` must be one of `low`, `medium`, `high`'],
     [['--request', '@does/not/exist.json'], 'cannot read `does/not/exist.json` for `--request` (ENOENT)'],
     [['--request', '{"team":"support","model":"auto"}', '--budgets', '{"nope": 5}'], 'unknown budget `nope` in `--budgets`'],
     [['--request', '{"team":"support","model":"auto"}', '--budgets', '[1]'], '`--budgets` must be an object'],

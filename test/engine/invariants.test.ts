@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile, compileGlob, compileMatch, decide, NO_SPEND, percentUsed, teamLabelsHold, type Decision, type RequestContext, type ResolvedRequest } from '../../src/engine/index.js';
 import { budgetThresholds, enforcementOf, tierRank, type PolicySet } from '../../src/policy/model.js';
-import type { BudgetSpec } from '../../src/policy/generated/policy.js';
+import type { BudgetSpec, Complexity } from '../../src/policy/generated/policy.js';
 import { buildPolicy, type PolicyInput } from '../support/policy-builder.js';
 import { scenario, spendState, type Scenario } from '../support/policy-arbitrary.js';
 
@@ -17,7 +17,7 @@ function resolve(policy: PolicySet, ctx: RequestContext): ResolvedRequest | unde
     team,
     dataClass: ctx.dataClass ?? team.spec.dataClasses.default,
     task: ctx.task ?? policy.organization.spec.defaults.task,
-    complexity: ctx.complexity,
+    complexity: ctx.complexity as Complexity | undefined,
     model: ctx.model,
     promptTokens: ctx.promptTokens ?? 0,
     stream: ctx.stream ?? false,

@@ -17,9 +17,9 @@ export interface RequestContext {
    */
   task?: string;
   /**
-   * Request complexity.
+   * Request complexity: `low`, `medium` or `high`. Another value is decided as a request outside the vocabulary (invalid_request), as an unknown data class or task is.
    */
-  complexity?: 'low' | 'medium' | 'high';
+  complexity?: string;
   /**
    * The model the client asked for (Model name or alias).
    */
