@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { EXIT, type CliIO, type ExitCode } from './command.js';
 import { COMMANDS } from './commands.js';
+import { didYouMean } from '../policy/suggest.js';
 
 // src/cli and dist/cli both sit two levels below the package root.
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -24,6 +25,8 @@ function topHelp(): string {
 }
 
 export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  // `switchyard help dry-run` is `switchyard dry-run --help`.
+  if (argv[0] === 'help' && argv[1] !== undefined) return main([argv[1], '--help'], io);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topHelp());
@@ -35,7 +38,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    io.stderr(`switchyard: unknown command \`${name}\`\n\n${topHelp()}`);
+    io.stderr(`switchyard: unknown command \`${name}\`${didYouMean(name, COMMANDS.map((c) => c.name))}\n\n${topHelp()}`);
     return EXIT.usage;
   }
   const command = await entry.load();

@@ -41,10 +41,21 @@ describe('switchyard', () => {
     expect(r.stdout.trim()).toBe(version);
   });
 
-  it('an unknown command is a usage error naming it', async () => {
+  it('an unknown command is a usage error naming it, with the command it probably meant', async () => {
     const r = await runCli(['valdiate'], repo);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown command `valdiate`');
+    expect(r.stderr).toContain('unknown command `valdiate` — did you mean `validate`?');
+  });
+
+  it('`help <command>` prints that command\'s help, exit 0; `help <unknown>` is a usage error', async () => {
+    for (const entry of COMMANDS) {
+      const r = await runCli(['help', entry.name], repo);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe((await runCli([entry.name, '--help'], repo)).stdout);
+    }
+    const unknown = await runCli(['help', 'nope'], repo);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command `nope`');
   });
 });
 
