@@ -63,6 +63,8 @@ export const DIAGNOSTICS = {
   target_unreachable: { severity: 'warning', summary: 'a route target is removed for every request the route owns' },
   weighted_zero_weight: { severity: 'error', summary: 'a weighted route\'s target weights sum to 0' },
   weight_ignored: { severity: 'warning', summary: 'a target sets `weight` but its route is not `strategy: weighted`' },
+  sticky_key_ignored: { severity: 'warning', summary: 'a route sets `stickyKey` but is not `strategy: weighted`' },
+  max_output_exceeds_context: { severity: 'warning', summary: 'a Model\'s `maxOutputTokens` is greater than its `contextWindow`' },
   budget_matches_nothing: { severity: 'warning', summary: 'a Budget\'s `models`/`providers` name no model a request of its teams can be sent to' },
   classifier_rule_unreachable: { severity: 'warning', summary: 'a Classifier rule never fires: an earlier rule holds for every request it holds for' },
   classifier_never_sets: { severity: 'warning', summary: 'a Route matches a task or complexity that the Classifier never sets' },

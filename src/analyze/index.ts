@@ -13,6 +13,7 @@ import { buildDomain } from './domain.js';
 import { analyzeEligibility } from './eligibility.js';
 import { checkRanges } from './ranges.js';
 import { analyzeRoutes, DEFAULT_LIMITS, type Limits } from './routes.js';
+import { analyzeModels } from './models.js';
 import { analyzeWeights } from './weights.js';
 
 export { DEFAULT_LIMITS, type Limits } from './routes.js';
@@ -29,6 +30,8 @@ export const ANALYSIS_CODES = [
   'target_unreachable',
   'weighted_zero_weight',
   'weight_ignored',
+  'sticky_key_ignored',
+  'max_output_exceeds_context',
   'budget_matches_nothing',
   'classifier_rule_unreachable',
   'classifier_never_sets',
@@ -60,7 +63,7 @@ export function analyzePolicyDetailed(policy: PolicySet, options: AnalyzeOptions
   const diagnostics: Diagnostic[] = [];
   const skipped: string[] = [];
   const ranges = stage('ranges', () => checkRanges(policy));
-  diagnostics.push(...ranges.diagnostics, ...stage('weights', () => analyzeWeights(policy)), ...stage('classifier', () => analyzeClassifier(policy)));
+  diagnostics.push(...ranges.diagnostics, ...stage('weights', () => analyzeWeights(policy)), ...stage('models', () => analyzeModels(policy)), ...stage('classifier', () => analyzeClassifier(policy)));
   // Without teams there is no request at all: every request check would fire, for one cause.
   if (policy.teams.size > 0) {
     const d = stage('domain', () => buildDomain(policy));

@@ -1,10 +1,17 @@
-// Weights: a weighted route whose weights sum to 0 has no sticky pick (weighted_zero_weight), and `weight` on
-// a route that is not weighted does nothing (weight_ignored).
+// Weights: a weighted route whose weights sum to 0 has no sticky pick (weighted_zero_weight), and `weight` or
+// `stickyKey` on a route that is not weighted does nothing (weight_ignored, sticky_key_ignored).
 import { diagnostic } from '../policy/diagnostic.js';
 import type { PolicySet, RouteEntry } from '../policy/model.js';
 import type { Diagnostic } from '../errors.js';
 
 const q = (s: string): string => `\`${s}\``;
+
+function checkStickyKey(r: RouteEntry): Diagnostic | undefined {
+  const strategy = r.spec.strategy ?? 'ordered';
+  if (strategy === 'weighted' || r.spec.stickyKey === undefined) return undefined;
+  const message = `\`stickyKey\` is set on route ${q(r.name)} but its strategy is ${q(strategy)}, which makes no sticky pick; set \`strategy: weighted\` or remove \`stickyKey\``;
+  return diagnostic(r.locate('/spec/stickyKey'), '/spec/stickyKey', 'sticky_key_ignored', message);
+}
 
 function checkRoute(r: RouteEntry): Diagnostic | undefined {
   const targets = r.spec.targets;
@@ -25,5 +32,5 @@ function checkRoute(r: RouteEntry): Diagnostic | undefined {
 }
 
 export function analyzeWeights(policy: PolicySet): Diagnostic[] {
-  return [...policy.routes.values()].flatMap((r) => checkRoute(r) ?? []);
+  return [...policy.routes.values()].flatMap((r) => [checkRoute(r), checkStickyKey(r)].filter((d): d is Diagnostic => d !== undefined));
 }

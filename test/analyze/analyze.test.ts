@@ -23,7 +23,7 @@ describe('analyzePolicy', () => {
 
   it('runs named, timed stages', () => {
     const { timings } = analyzePolicyDetailed(load({ 'routes.yaml': docs('Route', ['default', 'priority: 0\ntargets: [{ model: big }]']) }));
-    expect(timings.map((t) => t.stage)).toEqual(['ranges', 'weights', 'classifier', 'domain', 'conditions', 'routes', 'compile', 'eligibility', 'budgets']);
+    expect(timings.map((t) => t.stage)).toEqual(['ranges', 'weights', 'models', 'classifier', 'domain', 'conditions', 'routes', 'compile', 'eligibility', 'budgets']);
     for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
   });
 

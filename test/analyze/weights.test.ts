@@ -35,4 +35,15 @@ describe('weights', () => {
     );
     expect(diagnostics[1]?.message).toContain('is set on a target of route `cheap` but its strategy is `cheapest`');
   });
+
+  it('warns about `stickyKey` on a route that is not weighted, at the key', () => {
+    const routes = docs(
+      'Route',
+      ['ordered', 'priority: 1\nmatch: { tasks: [chat] }\nstickyKey: x-user\ntargets: [{ model: small }, { model: big }]'],
+      ['ab', 'priority: 0\nstrategy: weighted\nstickyKey: x-user\ntargets: [{ model: small }, { model: big }]'],
+    );
+    const d = only(analyze({ 'routes.yaml': routes }).diagnostics, 'sticky_key_ignored');
+    expect([d.severity, `${d.file}:${d.line}:${d.col}`, d.pointer]).toEqual(['warning', spot('routes.yaml', routes, 'x-user', 1), '/spec/stickyKey']);
+    expect(d.message).toBe('`stickyKey` is set on route `ordered` but its strategy is `ordered`, which makes no sticky pick; set `strategy: weighted` or remove `stickyKey`');
+  });
 });
