@@ -40,9 +40,10 @@ export function countDiagnostics(diagnostics: readonly Diagnostic[]): { errors: 
   return { errors, warnings: diagnostics.length - errors };
 }
 
-// GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`.
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+// GitHub workflow commands (`::error file=…,title=…::message`): data escapes %, CR, LF; properties also `:`
+// and `,` (the runner's own rules). Every command that prints annotations uses these two.
+export const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+export const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function formatOne(d: Diagnostic, format: 'text' | 'github'): string {
   switch (format) {

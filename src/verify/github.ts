@@ -1,5 +1,6 @@
 // Reports as GitHub workflow commands (`::notice`, `::warning`, `::error title=…::message`): what a CI job
 // prints to annotate a run. One summary line, then one annotation per thing a reviewer should see.
+import { escapeData, escapeProperty } from '../diagnostics.js';
 import { newlyFailing, type ChangeSummary, type DiffReport } from './diff.js';
 import { diffHeadline, moveEnds, statusText } from './diff-report.js';
 import type { DryRunReport } from './dry-run.js';
@@ -15,9 +16,6 @@ export interface Annotation {
   readonly line?: number;
 }
 
-// Data escapes %, CR and LF; properties also `:` and `,` (the runner's own rules).
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 export function workflowCommand(a: Annotation): string {
   const props = [

@@ -1,5 +1,6 @@
 // Test-runner output for `switchyard test`: one line per Test and Invariant, failures with expected vs actual,
 // the trace and the command that reproduces them; the summary `N passed, N failed` is always the last line.
+import { escapeData, escapeProperty } from '../diagnostics.js';
 import type { SourceLocation } from '../policy/model.js';
 import { formatDecision } from '../engine/index.js';
 import type { InvariantResult } from './invariants.js';
@@ -60,14 +61,12 @@ export function formatRunText(run: TestRun): string {
   return out.join('\n') + '\n';
 }
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProp = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** GitHub workflow commands: an annotation per failure at the line that states the expectation. */
 export function formatRunGithub(run: TestRun): string {
   const out: string[] = [];
   const annotate = (s: SourceLocation, title: string, message: string): void => {
-    out.push(`::error file=${escapeProp(s.file)},line=${s.line},col=${s.col},title=${escapeProp(title)}::${escapeData(message)}`);
+    out.push(`::error file=${escapeProperty(s.file)},line=${s.line},col=${s.col},title=${escapeProperty(title)}::${escapeData(message)}`);
   };
   for (const t of run.tests) {
     for (const m of t.mismatches) annotate(m.source, t.rule, `${m.field}: expected ${m.expected}, got ${m.actual}. reproduce: ${t.command}`);
