@@ -39,9 +39,10 @@ Options:
       --progress              report progress on stderr every 10,000 records (default: only on a terminal)
   -h, --help                  show this help
 
-Exit codes: 0 compared (changed or not), 1 the head or base policy is invalid, an invariant of the head
-newly fails (it holds on the base, or is new), or a --fail-on condition holds, 2 usage or I/O error (unknown
-ref, a base path missing at the ref, unreadable traffic file).
+Exit codes: 0 compared (changed or not), or nothing to compare against (the base has no policy at that
+path or an invalid one: said on stderr) without --fail-on; 1 the head policy is invalid, an invariant of the
+head newly fails (it holds on the base, or is new), or a --fail-on condition holds (including a base with
+nothing to compare against); 2 usage or I/O error (unknown ref, unreadable traffic file).
 `;
 
 const FORMATS = ['text', 'json', 'markdown', 'github'] as const;
@@ -120,7 +121,7 @@ async function loadBase(args: Args, io: CliIO): Promise<BaseLoad> {
   const label = `${args.base}:${args.head}`;
   const read = await readPolicyAtRef(resolve(io.cwd, args.head), args.base);
   if (!read.ok) {
-    if (read.reason === 'no-such-path') return { ok: false, usage: `the base policy \`${label}\` does not exist (${read.message})` };
+    if (read.reason === 'no-such-path') return { ok: false, label, why: 'does not exist', diagnostics: [] };
     return { ok: false, usage: `\`--base ${args.base}\` is not a directory, and ${read.message}` };
   }
   if (read.value.files.length === 0) return { ok: false, label, why: 'holds no policy files', diagnostics: [] };
@@ -171,8 +172,9 @@ function reportBaseUnusable(base: { label: string; why: string; diagnostics: rea
     }
   }
   io.stderr(`switchyard diff: ${sentence}\n`);
-  // An invalid base is a policy failure: a gate that compares against nothing must not pass.
-  return EXIT.failure;
+  // The pull request that adds the policy, or mends a broken base, has nothing to be compared against: that is
+  // not a failure of the head (validate and test judge it), unless a gate asks for a comparison.
+  return args.failOn.size > 0 ? EXIT.failure : EXIT.ok;
 }
 
 function reportInvalidHead(diagnostics: readonly Diagnostic[], args: Args, io: CliIO): ExitCode {

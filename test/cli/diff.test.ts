@@ -68,8 +68,8 @@ describe('switchyard diff --base <dir>', () => {
     expect(headMd.stdout).toContain('**the head policy `policies` is invalid; fix it before it can be compared.**');
 
     const base = await runCli(['diff', '--base', 'policies', '--head', 'base'], broken);
-    // Nothing to compare against fails closed, --fail-on or not.
-    expect(base.code).toBe(1);
+    // Nothing to compare against is said, and fails only a gate (--fail-on): the head is judged by validate and test.
+    expect(base.code).toBe(0);
     expect(base.stdout).toMatch(/^the base policy `policies` is invalid, so there is nothing to compare the head against\npolicies\/policy\.yaml:\d+:\d+: error unknown_field/);
     expect((await runCli(['diff', '--base', 'policies', '--head', 'base', '--fail-on', 'change'], broken)).code).toBe(1);
   });
@@ -157,7 +157,7 @@ describe('switchyard diff --base <git-ref>', () => {
     expect(byTag).toBe(clean[0]);
   });
 
-  it('a base ref without the directory is an I/O error (exit 2)', async () => {
+  it('a base ref without the directory (the pull request that adds it) is reported, and fails only a gate', async () => {
     const cwd = workspace({ 'README.md': 'hello\n' });
     git(cwd, 'init', '-q', '-b', 'main');
     git(cwd, 'add', '.');
@@ -166,18 +166,19 @@ describe('switchyard diff --base <git-ref>', () => {
     execFileSync('mkdir', ['policies'], { cwd });
     writeFileSync(join(cwd, 'policies/policy.yaml'), POLICY);
     const r = await runCli(['diff', '--base', 'HEAD'], cwd);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the base policy `HEAD:policies` does not exist');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('the base policy `HEAD:policies` does not exist, so there is nothing to compare the head against');
+    expect((await runCli(['diff', '--base', 'HEAD', '--fail-on', 'deny'], cwd)).code).toBe(1);
   });
 
-  it('a base ref where the directory held no policy files yet is reported, and fails closed', async () => {
+  it('a base ref where the directory held no policy files yet is reported, not an error', async () => {
     const cwd = workspace({ 'README.md': 'hello\n' });
     git(cwd, 'init', '-q', '-b', 'main');
     git(cwd, 'add', '.');
     git(cwd, 'commit', '-q', '-m', 'start');
     writeFileSync(join(cwd, 'policy.yaml'), POLICY);
     const r = await runCli(['diff', '--base', 'HEAD', '--head', '.', '--format', 'markdown'], cwd);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain('**the base policy `HEAD:.` holds no policy files, so there is nothing to compare the head against.**');
   });
 });
