@@ -50,6 +50,7 @@ export const DIAGNOSTICS = {
   downgrade_without_max_tier: { severity: 'error', summary: 'a Budget `downgrade` threshold has no `maxTier`' },
   max_tier_ignored: { severity: 'warning', summary: 'a Budget threshold sets `maxTier` but its action is not `downgrade`' },
   conflicting_fields: { severity: 'error', summary: 'fields that exclude each other are set together: a Test expecting `deny` and a candidate, an Invariant asserting `deny: true` and a property of candidates' },
+  alias_is_model_name: { severity: 'warning', summary: 'an Organization model alias has the name of a Model, so a request for that name cannot tell the two apart' },
   unset_variable: { severity: 'error', summary: 'a Provider `baseUrl` uses `${VAR}` without a default and the variable is not set' },
   invalid_base_url: { severity: 'error', summary: 'a Provider `baseUrl` is not an http(s) URL after interpolation' },
   // analyze: static analysis of the linked policy over the request space

@@ -3,7 +3,7 @@
 import type { RequestMatch } from './generated/policy.js';
 import { quote, quoteList } from './diagnostic.js';
 import type { LinkedEntries, Report } from './link.js';
-import { modelAliases, type Kind, type OrganizationEntry, type PolicyEntry } from './model.js';
+import { DEFAULT_MODEL_ALIASES, modelAliases, type Kind, type OrganizationEntry, type PolicyEntry } from './model.js';
 import { joinPointer } from './pointer.js';
 import { didYouMean } from './suggest.js';
 
@@ -137,6 +137,24 @@ function checkInvariants(refs: Refs): void {
   }
 }
 
+/** An alias named like a Model: `match.models` and Tests naming it mean both at once, and neither reads as meant. */
+function checkAliases(refs: Refs, org: OrganizationEntry): void {
+  const { models } = refs.entries;
+  const written = org.spec.modelAliases;
+  const advice = 'rename the alias or the Model so that a requested name means one thing';
+  if (written === undefined) {
+    // The default alias `auto` is not written anywhere: the Model that takes its name is where to look.
+    for (const alias of DEFAULT_MODEL_ALIASES) {
+      const model = models.get(alias);
+      if (model !== undefined) refs.report(model, '/metadata/name', 'alias_is_model_name', `Model ${quote(alias)} has the name of the default model alias ${quote(alias)}; ${advice} (or set the Organization's \`modelAliases\`)`);
+    }
+    return;
+  }
+  written.forEach((alias, i) => {
+    if (models.has(alias)) refs.report(org, `/spec/modelAliases/${i}`, 'alias_is_model_name', `model alias ${quote(alias)} is also the name of a Model; ${advice}`);
+  });
+}
+
 export function checkReferences(entries: LinkedEntries, organization: OrganizationEntry | undefined, report: Report): void {
   const single = entries.organizations.length === 1 ? organization : undefined;
   const refs: Refs = {
@@ -148,6 +166,7 @@ export function checkReferences(entries: LinkedEntries, organization: Organizati
   if (single !== undefined) {
     vocabulary(refs, single, '/spec/defaults/dataClass', single.spec.defaults.dataClass, 'dataClasses');
     vocabulary(refs, single, '/spec/defaults/task', single.spec.defaults.task, 'tasks');
+    checkAliases(refs, single);
   }
   const { providers, models } = entries;
   for (const model of models.values()) name(refs, model, '/spec/provider', model.spec.provider, 'Provider', providers);
