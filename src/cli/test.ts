@@ -15,7 +15,7 @@ dir (default: policies). Invariants are proven over the whole finite request spa
 --max-points cells, else sampled with fast-check from a fixed seed.
 
 Options:
-  --format text|json|github|markdown
+  -f, --format text|json|github|markdown
                               output format (default text; github prints workflow annotations; markdown
                               a results table with each failure's trace, for a pull-request comment or
                               $GITHUB_STEP_SUMMARY)
@@ -55,7 +55,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<ExitCode> {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { format: { type: 'string' }, 'max-points': { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' } },
+      options: { format: { type: 'string', short: 'f' }, 'max-points': { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' } },
     });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

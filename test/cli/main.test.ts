@@ -35,6 +35,24 @@ describe('switchyard', () => {
     }
   });
 
+  it('every reporting command takes -f/--format with the four formats of the contract', async () => {
+    const reporting: string[][] = [
+      ['validate', 'policies'],
+      ['test', 'policies'],
+      ['explain', 'policies', '--request', '{"team":"engineering","model":"auto"}'],
+      ['classify', 'policies', '--request-file', 'test/classify/fixtures/hello.anthropic.json'],
+      ['dry-run', 'policies', '--traffic', 'examples/traffic/sample.jsonl'],
+      ['diff', '--base', 'policies', '--head', 'policies'],
+      ['spend', '--ledger', 'sqlite::memory:', '--policy', 'policies'],
+    ];
+    for (const argv of reporting) {
+      const r = await runCli([...argv, '-f', 'yaml'], repo);
+      expect(r.code, argv[0]).toBe(2);
+      const listed = /unknown format `yaml`; use one of ([a-z, ]+)/.exec(r.stderr)?.[1]?.split(', ').sort();
+      expect(listed, argv[0]).toEqual(['github', 'json', 'markdown', 'text']);
+    }
+  });
+
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
     const r = await runCli(['--version'], repo);
