@@ -113,7 +113,11 @@ export const tierRank = (tier: Tier): number => TIERS.indexOf(tier);
 export const DEFAULT_MODEL_ALIASES: readonly string[] = ['auto'];
 export const modelAliases = (org: OrganizationSpec): readonly string[] => org.modelAliases ?? DEFAULT_MODEL_ALIASES;
 
-export const DEFAULT_FAILOVER_STATUS: readonly number[] = [429, 500, 502, 503, 504];
+/**
+ * The statuses a route without `fallback.onStatus` fails over on: 429 and every 5xx (501, 505 and Anthropic's
+ * 529 `overloaded_error` included), as the contract's "429/5xx" says. An explicit `onStatus` means exactly its list.
+ */
+export const DEFAULT_FAILOVER_STATUS: readonly number[] = [429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 
 export const enforcementOf = (spec: { enforcement?: 'enforce' | 'monitor' }): 'enforce' | 'monitor' =>
   spec.enforcement ?? 'enforce';

@@ -4,6 +4,7 @@
 import type { DecisionGraph } from '../engine/index.js';
 import type { RequestSpace } from '../verify/space.js';
 import { type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/index.js';
+import { DEFAULT_FAILOVER_STATUS } from '../policy/model.js';
 import { buildKeyIndex, type KeyIndex } from './auth.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 import type { Protocol } from './protocol.js';
@@ -75,16 +76,13 @@ function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts): Upstream {
   };
 }
 
-/**
- * The statuses a route without `fallback.onStatus` fails over on: 429 and every 5xx (501, 505 and Anthropic's
- * 529 `overloaded_error` included), as the contract's "429/5xx" says. An explicit `onStatus` means exactly its list.
- */
-export const DEFAULT_FAILOVER_STATUS: ReadonlySet<number> = new Set([429, ...Array.from({ length: 100 }, (_, i) => 500 + i)]);
+/** `DEFAULT_FAILOVER_STATUS` (429 and every 5xx) as the set every route without `fallback.onStatus` shares. */
+const DEFAULT_ON_STATUS: ReadonlySet<number> = new Set(DEFAULT_FAILOVER_STATUS);
 
 function failoverOf(route: RouteEntry): Failover {
   const f = route.spec.fallback ?? {};
   return {
-    onStatus: f.onStatus === undefined ? DEFAULT_FAILOVER_STATUS : new Set(f.onStatus),
+    onStatus: f.onStatus === undefined ? DEFAULT_ON_STATUS : new Set(f.onStatus),
     onTimeout: f.onTimeout ?? true,
     maxAttempts: f.maxAttempts ?? Number.POSITIVE_INFINITY,
   };

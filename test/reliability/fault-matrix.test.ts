@@ -162,7 +162,7 @@ describe('the fault matrix', () => {
     expect(transportErrors).toEqual([]);
     expect(seen).toHaveLength(REQUESTS);
     expect(seen.filter((s) => s.requestId === undefined)).toEqual([]);
-    // 529 is Anthropic's "overloaded": not among the default failover statuses, so it is relayed as it came.
+    // 529 is Anthropic's "overloaded": a 5xx, so it fails over by default, and is relayed when every candidate gave it.
     expect([...new Set(seen.map((s) => s.status))].filter((s) => ![200, 429, 502, 503, 504, 529].includes(s))).toEqual([]);
 
     // Exactly one usage record per request, and for no other request id.

@@ -465,7 +465,7 @@ export interface RouteSpec {
    */
   fallback?: {
     /**
-     * Upstream HTTP statuses that trigger failover. Default [429, 500, 502, 503, 504].
+     * Upstream HTTP statuses that trigger failover. Default: 429 and every 5xx (500–599).
      */
     onStatus?: number[];
     /**
