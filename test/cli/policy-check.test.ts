@@ -114,7 +114,8 @@ describe('the policy-check workflow', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/gpt-4-1-mini\s+fallback\s+provider openai/);
 
-    expect(diff?.code).toBe(0);
+    // A newly failing invariant fails the diff step too (as `test` does), after its summary is written.
+    expect(diff?.code).toBe(1);
     const md = summary.join('');
     expect(md).toMatch(/^### Switchyard policy diff\n\n\*\*changes no decision on 2,000 recorded requests \(\d+ change only their fallbacks\), but \d+ request classes outside the sample change, est\. \$0\.00\/day, denies nothing new, 1 invariant newly fails\*\*/);
     expect(md).toContain('| `Invariant/pii-eu-only-in-eu` | policies/invariants.yaml:');
