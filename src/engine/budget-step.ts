@@ -4,7 +4,7 @@
 import { TIERS } from '../policy/model.js';
 import { denyDecision, routeDecision, traceStep } from './decision.js';
 import { ALERT, DENY, DOWNGRADE, type CBudget, type GraphCore, type Outcome, type RoutedClass } from './graph.js';
-import { estimateCostUsd, percentUsed } from './pricing.js';
+import { estimateCostUsd, overBudget, percentUsed } from './pricing.js';
 import type { BudgetState, Decision, RequestContext, TraceStep } from './types.js';
 import * as text from './text.js';
 
@@ -69,10 +69,10 @@ export function applyBudgets(
           entries = append(entries, traceStep('budget', budget.ref, 'alert', text.budgetAlert(m.name, usage)));
         }
         const spec = m.entry.spec;
-        const cost = estimateCostUsd(spec, promptTokens, ctx.maxTokens ?? spec.maxOutputTokens);
-        if (cost + used > limit) {
+        const output = ctx.maxTokens ?? spec.maxOutputTokens;
+        if (overBudget(spec, promptTokens, output, used, limit)) {
           effect = budget.enforce ? 'remove' : 'would-remove';
-          detail = text.budgetReservation(m.name, cost, limit - used, bucket);
+          detail = text.budgetReservation(m.name, estimateCostUsd(spec, promptTokens, output), limit - used, bucket);
         }
       }
       if (effect === '') continue;

@@ -9,6 +9,22 @@ export function estimateCostUsd(model: ModelSpec, promptTokens: number, outputTo
   return (promptTokens * model.pricing.inputPerMTok) / 1e6 + (outputTokens * model.pricing.outputPerMTok) / 1e6;
 }
 
+/**
+ * Worst-case cost in integer micro-dollars, as the ledger reserves it: tokens × USD-per-MTok is exactly
+ * micro-dollars, rounded up once (the `- 1e-9` keeps an exact product from rounding up by float noise).
+ */
+export function costMicros(model: ModelSpec, promptTokens: number, outputTokens: number): number {
+  return Math.ceil(promptTokens * model.pricing.inputPerMTok + outputTokens * model.pricing.outputPerMTok - 1e-9);
+}
+
+/**
+ * Whether a reservation of this worst case does not fit what is left of the limit, compared in micro-dollars as
+ * the ledger does (in USD, 0.3 − 0.022 is 0.27799999999999997, and a reservation that fits exactly was refused).
+ */
+export function overBudget(model: ModelSpec, promptTokens: number, outputTokens: number, usedUsd: number, limitUsd: number): boolean {
+  return costMicros(model, promptTokens, outputTokens) + Math.round(usedUsd * 1e6) > Math.round(limitUsd * 1e6);
+}
+
 /** Input + output price per million tokens: what `strategy: cheapest` sorts by. */
 export const pricePerMTok = (model: ModelSpec): number => model.pricing.inputPerMTok + model.pricing.outputPerMTok;
 

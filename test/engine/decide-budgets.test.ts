@@ -72,6 +72,23 @@ describe('reservation fit', () => {
     expect(steps(d, 'budget')).toHaveLength(1);
   });
 
+  it('admits a reservation that fits what is left exactly, compared in micro-dollars as the ledger does', () => {
+    // 0.3 USD limit, 0.022 spent: 0.278 left. In USD doubles 0.278 + 0.022 is 0.30000000000000004 > 0.3.
+    const input = fixtureInput();
+    input.budgets = [{ name: 'big-cap', spec: { match: { models: ['big'] }, per: 'shared', window: 'day', limitUsd: 0.3 } }];
+    const p = buildPolicy(input);
+    const state: BudgetState = { usedUsd: () => 0.022 };
+    const exact = { team: 'support', model: 'x', task: 'code', promptTokens: 0, maxTokens: 34_750 }; // 34,750 × 8 = 278,000 µ$
+    // The compiled engine and the reference evaluator, which `evaluator` holds to the same answer.
+    const ev = evaluator(p);
+    expect(models(ev(exact, state))).toContain('big');
+    expect(steps(ev(exact, state), 'budget')).toEqual([]);
+    // Two micro-dollars over (one prompt token) does not fit.
+    const over = ev({ ...exact, promptTokens: 1 }, state);
+    expect(models(over)).not.toContain('big');
+    expect(steps(over, 'budget')).toEqual([{ rule: 'Budget/big-cap', effect: 'remove', detail: '`big`: worst-case cost 0.278002 USD does not fit the 0.278 USD left (bucket `*`)' }]);
+  });
+
   it('can refuse a reservation with nothing spent', () => {
     const input = fixtureInput();
     input.budgets = [{ name: 'tiny', spec: { per: 'team', window: 'hour', limitUsd: 0.01 } }];
