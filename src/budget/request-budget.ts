@@ -33,6 +33,11 @@ interface Reservation {
   readonly signature: string;
   readonly amount: Micros;
   readonly model: ModelEntry;
+  /**
+   * False when the reserve's outcome is unknown (the ledger timed out: a stalled Redis may still apply it). It is
+   * settled or released like any other, so a late-applied reservation is not left holding budget until its TTL.
+   */
+  readonly confirmed: boolean;
 }
 
 /** Used USD per budget for the one bucket this request falls in. */
@@ -53,6 +58,8 @@ export class RequestBudget {
   /** Budget rate-limit buckets this request has already paid into (a failover candidate does not pay twice). */
   private taken: Set<string> | null = null;
   private finished = false;
+  /** The usage read failed: the ledger is not answering, so this request does not wait on it a second time. */
+  private ledgerFailed: unknown = undefined;
 
   constructor(
     private readonly rt: BudgetRuntime,
@@ -90,6 +97,7 @@ export class RequestBudget {
       rows = await this.rt.ledger.usage(keys);
     } catch (err) {
       // The ledger being unreachable must not stop traffic: decide on no spend, reservations still guard limits.
+      this.ledgerFailed = err;
       this.rt.log.error({ err, requestId: this.requestId }, 'cannot read budget usage; deciding as if nothing were spent');
       return new UsageState(new Map());
     }
@@ -119,7 +127,7 @@ export class RequestBudget {
     const signature = charges.length === 0 ? '' : charges.map((b) => b.name).join(',');
     const held = this.reservation;
     if (held !== null && held.signature === signature && held.amount >= amount) {
-      this.reservation = { ...held, model };
+      this.reservation = { id: held.id, signature: held.signature, amount: held.amount, model, confirmed: held.confirmed };
       return ADMITTED;
     }
     if (held !== null) {
@@ -132,18 +140,24 @@ export class RequestBudget {
     const charged: BucketCharge[] = charges.map((b) => this.chargeOf(b));
     let result;
     try {
+      // A ledger that did not answer the usage read is not asked again (each try may wait its full timeout).
+      if (this.ledgerFailed !== undefined) throw this.ledgerFailed;
       result = await this.rt.ledger.reserve({ id, charges: charged, amountMicros: amount, ttlMs: this.rt.reservationTtlMs, now: this.rt.clock() });
     } catch (err) {
+      const asked = this.ledgerFailed === undefined;
       const enforced = charges.find((b) => b.enforce);
       if (this.rt.failClosed && enforced !== undefined) {
         this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; refusing the request (--ledger-failure closed)');
+        // A reserve that timed out may still be applied: take it back (queued behind it on the same connection).
+        if (asked) this.rt.track(this.rt.ledger.release(id, this.rt.clock()).then(() => undefined, () => undefined));
         return { ok: false, refusal: unavailable(enforced.rule, `budget \`${enforced.name}\``) };
       }
       this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; forwarding without a reservation');
+      if (asked) this.reservation = { id, signature, amount, model, confirmed: false };
       return ADMITTED;
     }
     if (result.ok) {
-      this.reservation = { id, signature, amount, model };
+      this.reservation = { id, signature, amount, model, confirmed: true };
       return ADMITTED;
     }
     if (result.reason === 'duplicate') throw new Error(`reservation id \`${id}\` was used twice`);
@@ -183,7 +197,9 @@ export class RequestBudget {
     this.rt.track(
       this.rt.ledger.settle(held.id, actual, now).then(async (result) => {
         if (!result.ok) {
-          this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
+          if (!held.confirmed && result.reason === 'unknown')
+            this.rt.log.warn({ requestId: this.requestId, reservation: held.id }, 'the reserve that timed out never reached the ledger; this request\'s cost is not recorded');
+          else this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
           return;
         }
         await this.rt.thresholds.check(this.plan, result.buckets);
