@@ -8,7 +8,8 @@ import type { Cancel } from './cancel.js';
 import type { UpstreamPools } from './pools.js';
 import { undiciErrors } from './undici-parts.js';
 import { UPSTREAM_PATH, type Protocol, type Usage } from './protocol.js';
-import type { Upstream } from './runtime.js';
+import type { Upstream, UpstreamTimeouts } from './runtime.js';
+import { upstreamDeadlines, type Timed } from './deadlines.js';
 
 export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -96,21 +97,6 @@ export function describeError(err: unknown, upstream: Upstream): { failure: Fail
 /** Bytes of a refused answer read (and dropped) so its connection stays reusable; a longer one closes it. */
 const DISCARD_BYTES = 128 * 1024;
 
-/** The client's cancellation wired to one dispatch: `start` is its `onRequestStart`; `release` stops listening. */
-function cancelling(signal: Cancel): { start(c: Dispatcher.DispatchController): void; release(): void } {
-  let stop: (() => void) | undefined;
-  return {
-    start(c) {
-      if (signal.aborted) c.abort(new Error('the client went away'));
-      else stop ??= signal.onAbort(() => c.abort(new Error('the client went away')));
-    },
-    release() {
-      stop?.();
-      stop = undefined;
-    },
-  };
-}
-
 type Opened =
   | { kind: 'stream'; status: number; headers: UpstreamHeaders; first: Buffer; rest: AsyncIterator<Buffer> }
   /** A status `refusedStatus` turns away, with its verdict; its body was read and dropped. */
@@ -137,7 +123,7 @@ class UpstreamStream implements AsyncIterator<Buffer> {
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: unknown) => void } | undefined;
   private paused = false;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {}
+  constructor(private readonly flow: StreamFlow) {}
 
   push(chunk: Buffer): void {
     if (this.ended) return;
@@ -151,7 +137,7 @@ class UpstreamStream implements AsyncIterator<Buffer> {
     this.queued += chunk.length;
     if (!this.paused && this.queued > STREAM_HIGH_WATER) {
       this.paused = true;
-      this.controller.pause();
+      this.flow.pause();
     }
   }
 
@@ -177,7 +163,7 @@ class UpstreamStream implements AsyncIterator<Buffer> {
       this.queued -= chunk.length;
       if (this.paused && this.queued <= STREAM_HIGH_WATER / 2) {
         this.paused = false;
-        this.controller.resume();
+        this.flow.resume();
       }
       return Promise.resolve({ done: false, value: chunk });
     }
@@ -191,7 +177,7 @@ class UpstreamStream implements AsyncIterator<Buffer> {
   return(): Promise<IteratorResult<Buffer>> {
     if (!this.ended) {
       this.ended = true;
-      this.controller.abort(new Error('the stream was abandoned'));
+      this.flow.abort(new Error('the stream was abandoned'));
     }
     this.queue.length = 0;
     this.queued = 0;
@@ -202,63 +188,124 @@ class UpstreamStream implements AsyncIterator<Buffer> {
   }
 }
 
+/** What a stream asks of its attempt: pause and resume the provider's connection, or abandon it. */
+interface StreamFlow {
+  pause(): void;
+  resume(): void;
+  abort(reason: Error): void;
+}
+
 /**
  * One attempt's answer from undici's dispatch callbacks, with no body stream or async iterator of undici's per
  * request. A 2xx to a streaming request resolves with its first chunk and the rest to come; a refused status
  * (`refusedStatus`) once its body is drained (up to `DISCARD_BYTES`); any other answer with its whole body.
+ * The first-byte and idle timeouts are kept here, on the shared `upstreamDeadlines` (undici's are off).
  */
-function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>, stream: boolean): Promise<Opened> {
+class AttemptDispatch implements Dispatcher.DispatchHandler, Timed, StreamFlow {
+  deadlineSlot = -1;
+  deadlineAt = 0;
+  private controller: Dispatcher.DispatchController | undefined;
+  private stopCancel: (() => void) | undefined;
+  private status: number | undefined;
+  private headers: UpstreamHeaders = {};
+  private refused: AttemptResult | undefined;
+  private mode: 'stream' | 'refused' | 'whole' = 'stream';
+  private rest: UpstreamStream | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly resolve: (opened: Opened) => void,
+    private readonly signal: Cancel,
+    private readonly failoverStatus: ReadonlySet<number>,
+    private readonly stream: boolean,
+    private readonly timeouts: UpstreamTimeouts,
+  ) {}
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c;
+    if (this.signal.aborted) return c.abort(new Error('the client went away'));
+    this.stopCancel ??= this.signal.onAbort(() => c.abort(new Error('the client went away')));
+    // From the request being written (connecting is `connectMs`'s), as undici's headersTimeout counted.
+    if (this.timeouts.firstByteMs > 0) upstreamDeadlines.start(this, this.timeouts.firstByteMs);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, code: number, received: UpstreamHeaders): void {
+    this.status = code;
+    this.headers = received;
+    this.refused = refusedStatus(code, received, this.failoverStatus);
+    this.mode = this.refused !== undefined ? 'refused' : this.stream && code >= 200 && code < 300 ? 'stream' : 'whole';
+    this.chunks = [];
+    this.size = 0;
+    if (this.timeouts.idleMs > 0) upstreamDeadlines.start(this, this.timeouts.idleMs);
+    else upstreamDeadlines.stop(this);
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    upstreamDeadlines.extend(this, this.timeouts.idleMs);
+    if (this.mode === 'stream') {
+      if (this.rest !== undefined) this.rest.push(chunk);
+      else {
+        this.rest = new UpstreamStream(this);
+        // INVARIANT: undici calls onResponseStart before any data.
+        this.resolve({ kind: 'stream', status: this.status!, headers: this.headers, first: chunk, rest: this.rest });
+      }
+      return;
+    }
+    this.size += chunk.length;
+    if (this.mode === 'whole') {
+      if (this.size > MAX_ANSWER_BYTES) c.abort(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+      else this.chunks.push(chunk);
+    } else if (this.size > DISCARD_BYTES) c.abort(new Error('refused answer too large to drain'));
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+    if (this.rest !== undefined) return this.rest.end();
+    // INVARIANT: undici calls onResponseStart before onResponseEnd.
+    if (this.mode === 'stream') this.resolve({ kind: 'empty', status: this.status! });
+    else if (this.refused !== undefined) this.resolve({ kind: 'refused', verdict: this.refused });
+    else this.resolve({ kind: 'whole', status: this.status!, headers: this.headers, body: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size) });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    this.finish();
+    if (this.rest !== undefined) return this.rest.fail(error);
+    // A refused answer cut while draining is still the status it answered.
+    if (this.refused !== undefined && !this.signal.aborted) this.resolve({ kind: 'refused', verdict: this.refused });
+    else this.resolve({ kind: 'error', error, status: this.status });
+  }
+
+  /** The wait for the first byte, or for the next chunk, is over: cut the attempt as undici's timeouts would. */
+  onDeadline(): void {
+    this.controller?.abort(this.status === undefined ? new undiciErrors.HeadersTimeoutError() : new undiciErrors.BodyTimeoutError());
+  }
+
+  // A client that reads slowly is not an idle provider: no idle timeout while paused, a fresh one on resuming.
+  pause(): void {
+    upstreamDeadlines.stop(this);
+    this.controller?.pause();
+  }
+
+  resume(): void {
+    this.controller?.resume();
+    if (this.timeouts.idleMs > 0 && this.controller?.aborted === false) upstreamDeadlines.start(this, this.timeouts.idleMs);
+  }
+
+  abort(reason: Error): void {
+    this.controller?.abort(reason);
+  }
+
+  private finish(): void {
+    upstreamDeadlines.stop(this);
+    this.stopCancel?.();
+    this.stopCancel = undefined;
+  }
+}
+
+function dispatchAttempt(pool: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancel, failoverStatus: ReadonlySet<number>, stream: boolean, timeouts: UpstreamTimeouts): Promise<Opened> {
   return new Promise((resolve) => {
-    let status: number | undefined;
-    let headers: UpstreamHeaders = {};
-    let refused: AttemptResult | undefined;
-    let mode: 'stream' | 'refused' | 'whole' = 'stream';
-    let rest: UpstreamStream | undefined;
-    let chunks: Buffer[] = [];
-    let size = 0;
-    const cancel = cancelling(signal);
-    pool.dispatch(options, {
-      onRequestStart: cancel.start,
-      onResponseStart(_c, code, received) {
-        status = code;
-        headers = received;
-        refused = refusedStatus(code, received, failoverStatus);
-        mode = refused !== undefined ? 'refused' : stream && code >= 200 && code < 300 ? 'stream' : 'whole';
-        chunks = [];
-        size = 0;
-      },
-      onResponseData(c, chunk) {
-        if (mode === 'stream') {
-          if (rest !== undefined) rest.push(chunk);
-          else {
-            // INVARIANT: undici calls onResponseStart before any data.
-            rest = new UpstreamStream(c);
-            resolve({ kind: 'stream', status: status!, headers, first: chunk, rest });
-          }
-          return;
-        }
-        size += chunk.length;
-        if (mode === 'whole') {
-          if (size > MAX_ANSWER_BYTES) c.abort(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
-          else chunks.push(chunk);
-        } else if (size > DISCARD_BYTES) c.abort(new Error('refused answer too large to drain'));
-      },
-      onResponseEnd() {
-        cancel.release();
-        if (rest !== undefined) return rest.end();
-        // INVARIANT: undici calls onResponseStart before onResponseEnd.
-        if (mode === 'stream') resolve({ kind: 'empty', status: status! });
-        else if (refused !== undefined) resolve({ kind: 'refused', verdict: refused });
-        else resolve({ kind: 'whole', status: status!, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
-      },
-      onResponseError(_c, error) {
-        cancel.release();
-        if (rest !== undefined) return rest.fail(error);
-        // A refused answer cut while draining is still the status it answered.
-        if (refused !== undefined && !signal.aborted) resolve({ kind: 'refused', verdict: refused });
-        else resolve({ kind: 'error', error, status });
-      },
-    });
+    pool.dispatch(options, new AttemptDispatch(resolve, signal, failoverStatus, stream, timeouts));
   });
 }
 
@@ -285,11 +332,12 @@ export async function attempt(pools: UpstreamPools, input: AttemptInput): Promis
     path: upstream.basePath + UPSTREAM_PATH[input.protocol],
     headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream, input.traceparent),
     body: input.body,
-    headersTimeout: upstream.timeouts.firstByteMs,
-    bodyTimeout: upstream.timeouts.idleMs,
+    // undici's timeouts are checked on a coarse tick (see deadlines.ts); AttemptDispatch keeps them instead.
+    headersTimeout: 0,
+    bodyTimeout: 0,
   };
   if (signal.aborted) return { kind: 'aborted' };
-  const opened = await dispatchAttempt(pool, options, signal, input.failoverStatus, input.stream);
+  const opened = await dispatchAttempt(pool, options, signal, input.failoverStatus, input.stream, upstream.timeouts);
   if (opened.kind === 'error') {
     if (signal.aborted) return { kind: 'aborted' };
     const failed = describeError(opened.error, upstream);
