@@ -53,21 +53,42 @@ const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
 
 /**
+ * The header names the client's `Connection` header lists besides `keep-alive` and `close`, lowercased; undefined
+ * when it lists none (nearly every request: nothing is split for them). RFC 9110 §7.6.1: those headers are
+ * hop-by-hop, meant for the proxy's connection only, and are not forwarded.
+ */
+export function connectionListed(value: string | string[] | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined;
+  let listed: Set<string> | undefined;
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name !== '' && name !== 'keep-alive' && name !== 'close') (listed ??= new Set()).add(name);
+  }
+  return listed;
+}
+
+/** An allowlisted client header's value, unless the client's `Connection` header made it hop-by-hop. */
+const pass = (client: IncomingHttpHeaders, hop: ReadonlySet<string> | undefined, name: 'accept' | 'user-agent' | 'anthropic-version' | 'anthropic-beta'): string | undefined =>
+  hop?.has(name) === true ? undefined : headerValue(client[name]);
+
+/**
  * Outbound headers, built from an allowlist: nothing else the client sent (its key, cookies, tracing, hop-by-hop
- * headers, `openai-organization`) reaches the provider. `traceparent` is the proxy's own attempt span.
+ * headers, `openai-organization`) reaches the provider, nor an allowlisted header its `Connection` header lists.
+ * `traceparent` is the proxy's own attempt span.
  */
 export function outboundHeaders(protocol: Protocol, client: IncomingHttpHeaders, credential: string, stream: boolean, traceparent?: string): Record<string, string> {
+  const hop = connectionListed(client.connection);
   const h: Record<string, string> = {
     'content-type': 'application/json',
-    accept: headerValue(client.accept) ?? (stream ? 'text/event-stream' : 'application/json'),
+    accept: pass(client, hop, 'accept') ?? (stream ? 'text/event-stream' : 'application/json'),
   };
   if (traceparent !== undefined) h.traceparent = traceparent;
-  const ua = headerValue(client['user-agent']);
+  const ua = pass(client, hop, 'user-agent');
   if (ua !== undefined) h['user-agent'] = ua;
   if (protocol === 'anthropic') {
     h['x-api-key'] = credential;
-    h['anthropic-version'] = headerValue(client['anthropic-version']) ?? DEFAULT_ANTHROPIC_VERSION;
-    const beta = headerValue(client['anthropic-beta']);
+    h['anthropic-version'] = pass(client, hop, 'anthropic-version') ?? DEFAULT_ANTHROPIC_VERSION;
+    const beta = pass(client, hop, 'anthropic-beta');
     if (beta !== undefined) h['anthropic-beta'] = beta;
   } else {
     h.authorization = `Bearer ${credential}`;
