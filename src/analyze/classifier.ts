@@ -188,6 +188,16 @@ function neverSets(policy: PolicySet, c: ClassifierEntry | undefined, reach: Rea
 }
 
 /** Unreachable Classifier rules, and tasks and complexities that Routes match on but the Classifier never sets. */
+/**
+ * The tasks a request can end up with when its caller may not declare one (a team with `allowTaskHeader:
+ * false`): what the Classifier's reachable rules and default can set, or the Organization default without one.
+ */
+export function classifiedTasks(policy: PolicySet): ReadonlySet<string> {
+  const c = classifierEntryOf(policy);
+  if (c === undefined) return new Set([policy.organization.spec.defaults.task]);
+  return produced(policy, c, reachability(c)).tasks;
+}
+
 export function analyzeClassifier(policy: PolicySet): Diagnostic[] {
   const c = classifierEntryOf(policy);
   const reach = c === undefined ? undefined : reachability(c);

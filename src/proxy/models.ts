@@ -8,6 +8,7 @@
 // Computed once per team and policy snapshot, on a graph of its own (the serving graph's class cache is for
 // traffic), in slices that yield to the event loop so requests in flight are not held up.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { classifiedTasks } from '../analyze/classifier.js';
 import { compile, decide, type DecisionGraph, type RequestContext } from '../engine/index.js';
 import { modelAliases, type PolicySet } from '../policy/index.js';
 import { points, requestSpace, type RequestSpace } from '../verify/space.js';
@@ -17,14 +18,10 @@ import type { ReachableModel, SnapshotRuntime } from './runtime.js';
 /** Points decided between two yields to the event loop (a few milliseconds of work). */
 const SLICE = 1_000;
 
-/** The tasks a team's requests can carry: any, unless it ignores the task header. */
+/** The tasks a team's requests can carry: any, unless it ignores the task header (then what the Classifier sets). */
 function tasksOf(policy: PolicySet, team: string, all: readonly string[]): readonly string[] {
   if (policy.teams.get(team)?.spec.allowTaskHeader !== false) return all;
-  const tasks = new Set<string>([policy.organization.spec.defaults.task]);
-  for (const c of policy.classifiers.values()) {
-    for (const rule of c.spec.rules) if (rule.task !== undefined) tasks.add(rule.task);
-    if (c.spec.default?.task !== undefined) tasks.add(c.spec.default.task);
-  }
+  const tasks = classifiedTasks(policy);
   return all.filter((t) => tasks.has(t));
 }
 
