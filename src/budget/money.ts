@@ -2,9 +2,9 @@
 // have at most 6 decimals; rounding happens once, up, so a reservation never undercounts.
 import type { ModelSpec } from '../policy/generated/policy.js';
 import type { Micros } from './ledger.js';
-import { costMicros as engineCostMicros } from '../engine/pricing.js';
+import { costMicros as engineCostMicros, usdToMicros } from '../engine/pricing.js';
 
-export const toMicros = (usd: number): Micros => Math.round(usd * 1_000_000);
+export const toMicros: (usd: number) => Micros = usdToMicros;
 export const fromMicros = (micros: Micros): number => micros / 1_000_000;
 
 /** Cost of a call in micro-dollars: the engine's formula, so a reservation the decision let through fits the ledger. */

@@ -70,7 +70,7 @@ export function applyBudgets(
         }
         const spec = m.entry.spec;
         const output = ctx.maxTokens ?? spec.maxOutputTokens;
-        if (overBudget(spec, promptTokens, output, used, limit)) {
+        if (overBudget(spec, promptTokens, output, used, budget.limitMicros)) {
           effect = budget.enforce ? 'remove' : 'would-remove';
           detail = text.budgetReservation(m.name, estimateCostUsd(spec, promptTokens, output), limit - used, bucket);
         }

@@ -8,6 +8,7 @@ import { traceStep } from './decision.js';
 import { compileGlob } from './glob.js';
 import { ALERT, DENY, DOWNGRADE, type CBudget, type CModel, type CRule } from './graph.js';
 import { teamConditionsHold } from './match.js';
+import { usdToMicros } from './pricing.js';
 import * as text from './text.js';
 
 /** Why a Vetting rule removes a model, in the order the semantics list the requirements; empty when it complies. */
@@ -82,6 +83,7 @@ export function compileBudget(b: BudgetEntry, models: readonly CModel[]): CBudge
     enforce: enforcementOf(b.spec) === 'enforce',
     per: b.spec.per,
     limitUsd: b.spec.limitUsd,
+    limitMicros: usdToMicros(b.spec.limitUsd),
     appliesTo,
     atPercent: Float64Array.from(thresholds, (t) => t.atPercent),
     action: Uint8Array.from(thresholds, (t) => ACTIONS[t.action]),

@@ -94,6 +94,8 @@ export interface CBudget {
   readonly enforce: boolean;
   readonly per: 'team' | 'key' | 'shared';
   readonly limitUsd: number;
+  /** `limitUsd` in integer micro-dollars, what a reservation's fit is compared against. */
+  readonly limitMicros: number;
   /** Per model id: 1 when the budget's models/providers conditions hold for the model. */
   readonly appliesTo: Uint8Array;
   readonly atPercent: Float64Array;

@@ -21,9 +21,12 @@ export function costMicros(model: ModelSpec, promptTokens: number, outputTokens:
  * Whether a reservation of this worst case does not fit what is left of the limit, compared in micro-dollars as
  * the ledger does (in USD, 0.3 − 0.022 is 0.27799999999999997, and a reservation that fits exactly was refused).
  */
-export function overBudget(model: ModelSpec, promptTokens: number, outputTokens: number, usedUsd: number, limitUsd: number): boolean {
-  return costMicros(model, promptTokens, outputTokens) + Math.round(usedUsd * 1e6) > Math.round(limitUsd * 1e6);
+export function overBudget(model: ModelSpec, promptTokens: number, outputTokens: number, usedUsd: number, limitMicros: number): boolean {
+  return costMicros(model, promptTokens, outputTokens) + usdToMicros(usedUsd) > limitMicros;
 }
+
+/** USD as integer micro-dollars (the ledger's unit). */
+export const usdToMicros = (usd: number): number => Math.round(usd * 1e6);
 
 /** Input + output price per million tokens: what `strategy: cheapest` sorts by. */
 export const pricePerMTok = (model: ModelSpec): number => model.pricing.inputPerMTok + model.pricing.outputPerMTok;

@@ -9,7 +9,7 @@ import type { RequestMatch, TeamLabelSelector, Tier, VettingSpec } from '../poli
 import { resolveTaskAndComplexity } from './reference-classify.js';
 import type { BudgetState, Candidate, Decision, Denial, RequestContext, TraceStep } from './types.js';
 import { NO_SPEND } from './types.js';
-import { estimateCostUsd, overBudget, percentUsed, pricePerMTok } from './pricing.js';
+import { estimateCostUsd, overBudget, percentUsed, pricePerMTok, usdToMicros } from './pricing.js';
 import * as text from './text.js';
 
 interface Rule {
@@ -326,7 +326,7 @@ export function referenceDecide(policy: PolicySet, ctx: RequestContext, budgets:
         if (maxTier !== undefined) trace.push(entry('budget', budget, 'downgrade', text.budgetDowngrade(t.model.name, t.model.spec.tier, true, maxTier, usage)));
         else if (alertCrossed) trace.push(entry('budget', budget, 'alert', text.budgetAlert(t.model.name, usage)));
         const output = ctx.maxTokens ?? t.model.spec.maxOutputTokens;
-        if (overBudget(t.model.spec, promptTokens, output, used, limit))
+        if (overBudget(t.model.spec, promptTokens, output, used, usdToMicros(limit)))
           remove = { effect: enforce ? 'remove' : 'would-remove', detail: text.budgetReservation(t.model.name, estimateCostUsd(t.model.spec, promptTokens, output), limit - used, bucket) };
       }
       if (remove === undefined) {
