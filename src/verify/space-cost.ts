@@ -2,7 +2,8 @@
 // candidate's list prices at the class's representative prompt size and its max tokens (else the model's
 // maxOutputTokens, what the proxy reserves). Classes carry no traffic, so the figures are unweighted: a mean
 // per request over the classes whose decision changed, not a forecast of spend.
-import { estimateCostUsd, type Decision, type DecisionGraph, type RequestContext } from '../engine/index.js';
+import type { Decision, DecisionGraph, RequestContext } from '../engine/index.js';
+import { decisionCostUsd } from './traffic-cost.js';
 import { sideKey, sideOf } from './decision-side.js';
 import type { WeightedPair } from './sticky.js';
 
@@ -23,11 +24,10 @@ export interface SpaceCostDelta {
 
 /** USD one request of the class would cost with this decision; a denial costs nothing. */
 export function classCostUsd(graph: DecisionGraph, decision: Decision, ctx: RequestContext): number {
+  // The output a class is priced at depends on its primary model (what the proxy reserves without max_tokens).
   const primary = decision.candidates[0];
-  if (decision.outcome !== 'route' || primary === undefined) return 0;
-  const model = graph.policy.models.get(primary.model);
-  if (model === undefined) return 0;
-  return estimateCostUsd(model.spec, ctx.promptTokens ?? 0, ctx.maxTokens ?? model.spec.maxOutputTokens);
+  const output = ctx.maxTokens ?? (primary === undefined ? undefined : graph.policy.models.get(primary.model)?.spec.maxOutputTokens) ?? 0;
+  return decisionCostUsd(graph.policy, decision, { input: ctx.promptTokens ?? 0, output, outputSource: ctx.maxTokens === undefined ? 'none' : 'maxTokens' });
 }
 
 export class SpaceCostTally {
