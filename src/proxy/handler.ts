@@ -72,7 +72,7 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
   if (!auth.ok) return refuse(auth.error, 'rejected');
   draft.team = auth.key.team;
   draft.keyId = auth.key.keyId;
-  const parsed = parseApiRequest(protocol, req.body);
+  const parsed = parseApiRequest(protocol, req.body, req.jsonText);
   if (!parsed.ok) return refuse(proxyError('invalid_request', parsed.message), 'rejected');
   const request = parsed.value;
   draft.requestedModel = request.model;

@@ -1,6 +1,7 @@
 // The two wire protocols the proxy speaks: what a client request must look like, where it goes upstream, and
 // where usage sits in an answer. A candidate of the other protocol gets the request translated (translation.ts).
 import { estimatePromptTokens } from '../classify/tokens.js';
+import { scanRawBody, withModel, withModelAndUsage, type RawBody } from './raw-body.js';
 
 export type Protocol = 'openai' | 'anthropic';
 
@@ -19,6 +20,8 @@ export interface ApiRequest {
   /** OpenAI: the client asked for the usage chunk (`stream_options.include_usage`). */
   readonly clientWantsUsage: boolean;
   readonly promptTokens: number;
+  /** The client's JSON text, when it is known and can be forwarded with only its `model` replaced. */
+  readonly raw: RawBody | undefined;
 }
 
 export type ParseResult = { ok: true; value: ApiRequest } | { ok: false; message: string };
@@ -42,7 +45,8 @@ function tokenField(body: Record<string, unknown>, field: string): { ok: true; v
   return { ok: true, value: v };
 }
 
-export function parseApiRequest(protocol: Protocol, body: unknown): ParseResult {
+/** `text`: the JSON text `body` was parsed from, when known (forwarded as text, see raw-body.ts). */
+export function parseApiRequest(protocol: Protocol, body: unknown, text?: string): ParseResult {
   if (!isObject(body)) return { ok: false, message: 'the request body must be a JSON object' };
   const model = body.model;
   if (typeof model !== 'string' || model === '') return { ok: false, message: `\`model\` must be a non-empty string, got \`${show(model)}\`` };
@@ -61,19 +65,28 @@ export function parseApiRequest(protocol: Protocol, body: unknown): ParseResult 
   if (protocol === 'anthropic' && maxTokens === undefined) return { ok: false, message: '`max_tokens` is required on /v1/messages' };
   const options = body.stream_options;
   const clientWantsUsage = isObject(options) && options.include_usage === true;
-  return { ok: true, value: { protocol, body, model, stream: stream === true, maxTokens, clientWantsUsage, promptTokens: estimatePromptTokens(body) } };
+  const raw = text === undefined || text === '' ? undefined : scanRawBody(text);
+  return { ok: true, value: { protocol, body, model, stream: stream === true, maxTokens, clientWantsUsage, promptTokens: estimatePromptTokens(body), raw } };
 }
 
-/** The body sent upstream: the client's, with the upstream model and (OpenAI streams) usage requested. */
+/**
+ * The body sent upstream: the client's, with the upstream model and (OpenAI streams) usage requested. The client's
+ * own text when it is known (only its `model` value replaced, and usage asked for by a member put first); else the
+ * parsed body serialised again.
+ */
 export function upstreamBody(req: ApiRequest, upstreamModel: string): string {
-  if (req.protocol === 'openai' && req.stream && !req.clientWantsUsage) {
+  const asksUsage = req.protocol === 'openai' && req.stream && !req.clientWantsUsage;
+  const raw = req.raw;
+  if (raw !== undefined && !asksUsage) return withModel(raw, upstreamModel);
+  if (raw !== undefined && !raw.streamOptions) return withModelAndUsage(raw, upstreamModel);
+  if (asksUsage) {
     const options = isObject(req.body.stream_options) ? req.body.stream_options : {};
     // Object.assign, not `{ ...body, stream_options }`: a spread copy that gains a property costs a fresh hidden
     // class per request on Node 20's V8 (test/support/hidden-class.ts). Assigning is safe here: the JSON parser
     // refuses a body with a `__proto__` key (test/proxy/requests.test.ts).
     return JSON.stringify(Object.assign({}, req.body, { model: upstreamModel, stream_options: Object.assign({}, options, { include_usage: true }) }));
   }
-  return JSON.stringify({ ...req.body, model: upstreamModel });
+  return JSON.stringify(Object.assign({}, req.body, { model: upstreamModel }));
 }
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);

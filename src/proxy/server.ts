@@ -81,6 +81,13 @@ export interface ServerOptions {
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON text the body was parsed from ('' when there was none): forwarded upstream as text. */
+    jsonText: string;
+  }
+}
+
 /** fastify's own failures outside the API endpoints (admin, metrics), in our error shape. */
 function errorOf(err: FastifyError, bodyLimit: number): ProxyError {
   const body = bodyErrorOf(err, bodyLimit);
@@ -165,6 +172,14 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
 
   // No `text/plain` parser: a JSON body sent as text is refused for its content type, as one without any is.
   app.removeContentTypeParser('text/plain');
+  // fastify's own JSON parser (prototype-poisoning keys refused), keeping the text it parsed.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('jsonText', '');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser<string>('application/json', { parseAs: 'string' }, (req, text, done) => {
+    req.jsonText = text;
+    parseJson(req, text, done);
+  });
   app.post('/v1/chat/completions', { onRequest: gate.hook(core, 'openai'), errorHandler: apiErrors('openai') }, (req, reply) => handleApi(core, 'openai', req, reply));
   app.post('/v1/messages', { onRequest: gate.hook(core, 'anthropic'), errorHandler: apiErrors('anthropic') }, (req, reply) => handleApi(core, 'anthropic', req, reply));
 

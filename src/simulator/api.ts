@@ -72,7 +72,7 @@ export async function handleApi(
     json = false;
   }
   const { stats } = state;
-  stats.seen({ method: req.method ?? 'POST', path, headers: req.headers, body, apiKey });
+  stats.seen({ method: req.method ?? 'POST', path, headers: req.headers, body, text: rawBody, apiKey });
   const config = state.config;
   const seq = state.nextSeq();
   const headers: OutgoingHttpHeaders = { [wire.requestIdHeader]: `req_sim${seq}` };

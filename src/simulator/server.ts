@@ -78,7 +78,7 @@ async function route(state: SimulatorState, bodyLimit: number, req: IncomingMess
     return handleApi(state, wire, req, res, path, raw);
   }
   const apiKey = apiKeyOf(req, wire);
-  state.stats.seen({ method, path, headers: req.headers, body: raw, apiKey });
+  state.stats.seen({ method, path, headers: req.headers, body: raw, text: raw, apiKey });
   const { requireKey, models } = state.config;
   if (requireKey !== null && apiKey !== requireKey) {
     sendJson(res, 401, wire.errorBody(401, apiKey === '' ? 'missing api key' : 'invalid api key'), {});

@@ -6,6 +6,8 @@ export interface SeenRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Parsed JSON when the body was JSON, else the raw text ('' for none). */
   readonly body: unknown;
+  /** The body as sent, byte for byte (decoded as UTF-8). */
+  readonly text: string;
   /** The API key presented (`authorization: Bearer …` or `x-api-key`), '' when none. */
   readonly apiKey: string;
 }

@@ -137,6 +137,22 @@ describe('forwarding', () => {
     await post(proxy.url, '/v1/chat/completions', body);
     expect(sims.a.stats().lastRequest?.body).toEqual({ ...body, model: 'up-primary' });
   });
+
+  // Issue 5: the client's own text goes upstream, its spacing and number spelling untouched, only `model` replaced.
+  it('forwards the client\'s JSON text as sent, its model value replaced, streams asking for usage first', async () => {
+    const send = (text: string) =>
+      fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` }, body: text });
+    const text = '{ "messages" : [ {"role":"user","content":"say \\"model\\": 1.50e1 {["} ],\n  "model":"auto" ,"temperature": 1.50e-1, "metadata": {"model": "keep"}}';
+    expect((await send(text)).status).toBe(200);
+    expect(sims.a.stats().lastRequest?.text).toBe(text.replace('"model":"auto"', '"model":"up-primary"'));
+    const stream = '{"model": "auto", "stream": true, "messages": [{"role": "user", "content": "hi"}]}';
+    await (await send(stream)).text();
+    expect(sims.a.stats().lastRequest?.text).toBe(`{"stream_options":{"include_usage":true},${stream.slice(1).replace('"auto"', '"up-primary"')}`);
+    // Duplicate `model` keys: JSON.parse keeps the last, and so does what goes upstream (serialised again, one model).
+    const twice = '{"model": "ignored", "messages": [{"role": "user", "content": "hi"}], "model": "auto"}';
+    expect((await send(twice)).status).toBe(200);
+    expect(sims.a.stats().lastRequest?.text).toBe('{"model":"up-primary","messages":[{"role":"user","content":"hi"}]}');
+  });
 });
 
 describe('malformed requests and limits', () => {
