@@ -34,7 +34,6 @@ export type ForwardOutcome =
 export interface ForwardDeps {
   readonly pools: UpstreamPools;
   readonly breakers: CircuitBreakers;
-  readonly env: Readonly<Record<string, string | undefined>>;
   /** Longest wait honoured for a 429's `retry-after` before retrying the same provider (default 2 s). */
   readonly retryAfterCapMs: number;
 }
@@ -129,7 +128,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       }
       crossing = known;
     }
-    const credential = deps.env[upstream.credentialEnv];
+    const credential = upstream.credential;
     if (credential === undefined || credential === '') {
       skip(`credential \`${upstream.credentialEnv}\` is not set`);
       continue;

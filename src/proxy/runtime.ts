@@ -26,6 +26,8 @@ export interface Upstream {
   readonly basePath: string;
   /** Name of the environment variable holding the provider's key. */
   readonly credentialEnv: string;
+  /** Its value when the runtime was built (undefined or '' when unset). */
+  readonly credential: string | undefined;
   readonly timeouts: UpstreamTimeouts;
 }
 
@@ -58,7 +60,9 @@ export interface ReachableModel {
 
 export const DEFAULT_STICKY_HEADER = 'x-switchyard-sticky-key';
 
-function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts): Upstream {
+type Env = Readonly<Record<string, string | undefined>>;
+
+function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts, env: Env): Upstream {
   // INVARIANT: the loader rejects a baseUrl that is not an http(s) URL after interpolation.
   const url = new URL(p.spec.baseUrl);
   const t = p.spec.timeouts ?? {};
@@ -68,6 +72,7 @@ function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts): Upstream {
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     credentialEnv: p.spec.credentials.env,
+    credential: env[p.spec.credentials.env],
     timeouts: {
       connectMs: t.connectMs ?? defaults.connectMs,
       firstByteMs: t.firstByteMs ?? defaults.firstByteMs,
@@ -88,9 +93,13 @@ function failoverOf(route: RouteEntry): Failover {
   };
 }
 
-export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts): SnapshotRuntime {
+/**
+ * `env`: where the providers' credentials are read, once per runtime: a process's environment changes only from
+ * within, so reading it per request (a lookup in the C++ environment each time) would only cost.
+ */
+export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts, env: Env): SnapshotRuntime {
   const upstreams = new Map<string, Upstream>();
-  for (const p of policy.providers.values()) upstreams.set(p.name, upstreamOf(p, timeouts));
+  for (const p of policy.providers.values()) upstreams.set(p.name, upstreamOf(p, timeouts, env));
   const failover = new Map<string, Failover>();
   const stickyHeaders = new Map<string, string>();
   for (const r of policy.routes.values()) {
@@ -106,12 +115,15 @@ export function buildRuntime(policy: PolicySet, timeouts: UpstreamTimeouts): Sna
 /** One runtime per snapshot, for as long as the snapshot lives. */
 export class RuntimeCache {
   private readonly cache = new WeakMap<PolicySnapshot, SnapshotRuntime>();
-  constructor(private readonly timeouts: UpstreamTimeouts) {}
+  constructor(
+    private readonly timeouts: UpstreamTimeouts,
+    private readonly env: Env,
+  ) {}
 
   of(snapshot: PolicySnapshot): SnapshotRuntime {
     let rt = this.cache.get(snapshot);
     if (rt === undefined) {
-      rt = buildRuntime(snapshot.policy, this.timeouts);
+      rt = buildRuntime(snapshot.policy, this.timeouts, this.env);
       this.cache.set(snapshot, rt);
     }
     return rt;

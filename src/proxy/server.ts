@@ -119,8 +119,8 @@ export function buildServer(store: PolicyStore, options: ServerOptions = {}): Fa
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new ProxyMetrics());
   const core: ProxyCore = {
     store,
-    runtimes: new RuntimeCache({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...options.upstreamTimeouts }),
-    forward: { pools, breakers, env, retryAfterCapMs: options.retryAfterCapMs ?? 2_000 },
+    runtimes: new RuntimeCache({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...options.upstreamTimeouts }, env),
+    forward: { pools, breakers, retryAfterCapMs: options.retryAfterCapMs ?? 2_000 },
     breakers,
     budgets: options.budgets ?? NO_SPEND,
     budgetRuntime: options.budgetRuntime,
