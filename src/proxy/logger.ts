@@ -160,7 +160,16 @@ export interface RequestLog {
   error(obj: object, msg: string): void;
 }
 
-const str = JSON.stringify as (value: string) => string;
+/** Characters JSON.stringify leaves as they are (surrogates are left to it: a lone one is escaped). */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/**
+ * `JSON.stringify(s)` for a string. Most of a line's strings (names from the policy, request ids) need no escape,
+ * and quoting them here skips a call into the runtime's serialiser for each (~0.1 µs apiece, seven a line).
+ */
+export const jsonString = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+
+const str = jsonString;
 
 /** The line pino writes for `logger.info({ reqId, ...fields }, 'request')` from a logger with `base: BASE`. */
 export function requestLine(time: number, requestId: string, f: RequestLineFields): string {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createProxyLogger, requestLine, requestLogOf, type RequestLineFields } from '../../src/proxy/logger.js';
+import { createProxyLogger, jsonString, requestLine, requestLogOf, type RequestLineFields } from '../../src/proxy/logger.js';
 import { REQUEST_ERRORS, type RequestErrorCode } from '../../src/errors.js';
 
 function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
@@ -32,6 +32,13 @@ const fields: fc.Arbitrary<RequestLineFields> = fc.record({
 });
 
 describe('request log line', () => {
+  it('quotes a string as JSON.stringify does, lone surrogates and control characters included', () => {
+    fc.assert(fc.property(fc.oneof(text, fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) })), (s) => {
+      expect(jsonString(s)).toBe(JSON.stringify(s));
+    }), { numRuns: 1000 });
+    for (const s of ['', 'plain', '\ud800', '\udfff x', '\u2028\u2029', '\u007f', '\u001f']) expect(jsonString(s)).toBe(JSON.stringify(s));
+  });
+
   it('is the JSON pino writes for the same fields (besides the time)', () => {
     fc.assert(
       fc.property(text, fields, (reqId, f) => {
