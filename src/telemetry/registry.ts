@@ -1,8 +1,9 @@
-// A small metrics registry built for the request path: a counter or histogram update is one string join, one
-// Map lookup and a few additions (no attribute hashing, no allocation once a series exists). It renders the
-// Prometheus text format for `GET /metrics`, and when an OpenTelemetry meter is attached (OTLP export
-// configured) every update is also recorded on the matching OTel instrument, with attributes built once per
-// series. Gauges are not updated on the request path: they are read when someone collects.
+// A small metrics registry built for the request path: a counter or histogram update is one Map lookup per
+// label, keyed by the label's value, and a few additions (no key to build, no attribute hashing, no allocation
+// once a series exists). It renders the Prometheus text format for `GET /metrics`, and when an OpenTelemetry
+// meter is attached (OTLP export configured) every update is also recorded on the matching OTel instrument, with
+// attributes built once per series. Gauges are not updated on the request path: they are read when someone
+// collects.
 import type { Attributes, Counter as OtelCounter, Histogram as OtelHistogram, Meter } from '@opentelemetry/api';
 
 export type LabelValues = readonly string[];
@@ -27,7 +28,61 @@ interface HistogramSeries extends Series {
   count: number;
 }
 
-const SEP = '\u0001';
+/**
+ * Series found by their label values, one Map level per label position. The values come from the policy and the
+ * proxy's own constants, so they are the same string objects request after request and each lookup reuses the
+ * hash V8 caches on the string; a key joined from them was a new string to build and hash on every update. The
+ * path is the tuple itself, so no label value, whatever characters it holds, can make two series one.
+ */
+class SeriesIndex<S> {
+  private readonly root: Level<S> = { next: undefined, series: undefined };
+  /** Every series, in the order first seen: the order they render in. */
+  readonly all: S[] = [];
+
+  constructor(
+    private readonly depth: number,
+    private readonly make: (labels: LabelValues) => S,
+  ) {}
+
+  /** The series of `values`, read as `depth` values (a missing one is ''); made the first time. */
+  at(values: LabelValues): S {
+    let level = this.root;
+    for (let i = 0; i < this.depth; i++) level = step(level, values[i] ?? '');
+    return level.series ?? this.add(level, values);
+  }
+
+  /** The series of `values` if it was ever made. */
+  find(values: LabelValues): S | undefined {
+    let level: Level<S> | undefined = this.root;
+    for (let i = 0; i < this.depth && level !== undefined; i++) level = level.next?.get(values[i] ?? '');
+    return level?.series;
+  }
+
+  private add(level: Level<S>, values: LabelValues): S {
+    const labels: string[] = [];
+    for (let i = 0; i < this.depth; i++) labels.push(values[i] ?? '');
+    const s = this.make(labels);
+    level.series = s;
+    this.all.push(s);
+    return s;
+  }
+}
+
+/** One position of a `SeriesIndex`: the next position's levels by value, or at the last position the series. */
+interface Level<S> {
+  next: Map<string, Level<S>> | undefined;
+  series: S | undefined;
+}
+
+function step<S>(level: Level<S>, value: string): Level<S> {
+  const next = (level.next ??= new Map());
+  let child = next.get(value);
+  if (child === undefined) {
+    child = { next: undefined, series: undefined };
+    next.set(value, child);
+  }
+  return child;
+}
 
 function attributesOf(names: readonly string[], values: LabelValues): Attributes {
   const attrs: Attributes = {};
@@ -47,25 +102,22 @@ export interface MetricInfo {
 }
 
 export class CounterMetric {
-  private readonly series = new Map<string, CounterSeries>();
+  private readonly series: SeriesIndex<CounterSeries>;
   private otel: OtelCounter | undefined;
 
-  constructor(readonly info: MetricInfo) {}
+  constructor(readonly info: MetricInfo) {
+    this.series = new SeriesIndex(info.labels.length, (labels) => ({ labels, attrs: undefined, value: 0 }));
+  }
 
   inc(labels: LabelValues, n = 1): void {
-    const key = labels.join(SEP);
-    let s = this.series.get(key);
-    if (s === undefined) {
-      s = { labels: [...labels], attrs: undefined, value: 0 };
-      this.series.set(key, s);
-    }
+    const s = this.series.at(labels);
     s.value += n;
     if (this.otel !== undefined) this.otel.add(n, (s.attrs ??= attributesOf(this.info.labels, s.labels)));
   }
 
   /** Current value of one series (0 when never incremented). */
   value(labels: LabelValues): number {
-    return this.series.get(labels.join(SEP))?.value ?? 0;
+    return this.series.find(labels)?.value ?? 0;
   }
 
   attach(meter: Meter): void {
@@ -74,27 +126,25 @@ export class CounterMetric {
 
   render(out: string[]): void {
     header(out, this.info, 'counter');
-    for (const s of this.series.values()) out.push(`${this.info.name}${labelText(this.info.labels, s.labels)} ${num(s.value)}`);
+    for (const s of this.series.all) out.push(`${this.info.name}${labelText(this.info.labels, s.labels)} ${num(s.value)}`);
   }
 }
 
 export class HistogramMetric {
-  private readonly series = new Map<string, HistogramSeries>();
+  private readonly series: SeriesIndex<HistogramSeries>;
   private otel: OtelHistogram | undefined;
 
   constructor(
     readonly info: MetricInfo,
     /** Upper bounds, ascending; `+Inf` is implied. */
     readonly buckets: readonly number[],
-  ) {}
+  ) {
+    const slots = buckets.length + 1;
+    this.series = new SeriesIndex(info.labels.length, (labels) => ({ labels, attrs: undefined, counts: new Float64Array(slots), sum: 0, count: 0 }));
+  }
 
   observe(labels: LabelValues, value: number): void {
-    const key = labels.join(SEP);
-    let s = this.series.get(key);
-    if (s === undefined) {
-      s = { labels: [...labels], attrs: undefined, counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
-      this.series.set(key, s);
-    }
+    const s = this.series.at(labels);
     let i = 0;
     while (i < this.buckets.length && value > this.buckets[i]!) i++;
     s.counts[i]! += 1;
@@ -105,7 +155,7 @@ export class HistogramMetric {
 
   /** Observations of one series so far. */
   count(labels: LabelValues): number {
-    return this.series.get(labels.join(SEP))?.count ?? 0;
+    return this.series.find(labels)?.count ?? 0;
   }
 
   attach(meter: Meter): void {
@@ -119,7 +169,7 @@ export class HistogramMetric {
   render(out: string[]): void {
     header(out, this.info, 'histogram');
     const names = [...this.info.labels, 'le'];
-    for (const s of this.series.values()) {
+    for (const s of this.series.all) {
       let cumulative = 0;
       for (let i = 0; i <= this.buckets.length; i++) {
         cumulative += s.counts[i]!;
