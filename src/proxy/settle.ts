@@ -81,7 +81,28 @@ export function settler(
     if (done) return;
     done = true;
     const latencyMs = Math.round((performance.now() - base.started) * 1000) / 1000;
-    const record: SettleRecord = { requestId: base.requestId, protocol: base.protocol, policyVersion: base.policyVersion, ...draft, usage, outputChars, outcome, status, errorCode, latencyMs };
+    // Field by field: a literal with a spread in it copies the draft through the runtime's generic property copy.
+    const record: SettleRecord = {
+      requestId: base.requestId,
+      protocol: base.protocol,
+      policyVersion: base.policyVersion,
+      team: draft.team,
+      keyId: draft.keyId,
+      route: draft.route,
+      model: draft.model,
+      provider: draft.provider,
+      requestedModel: draft.requestedModel,
+      stream: draft.stream,
+      context: draft.context,
+      candidates: draft.candidates,
+      attempts: draft.attempts,
+      usage,
+      outputChars,
+      outcome,
+      status,
+      errorCode,
+      latencyMs,
+    };
     let failures: string[] | undefined;
     for (const a of record.attempts) if (a.result === 'failed' || a.result === 'skipped') (failures ??= []).push(`${a.model} (${a.provider}): ${a.note}`);
     log.request(record.requestId, {
