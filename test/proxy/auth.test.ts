@@ -1,6 +1,6 @@
 // Key lookup and expiry, the admin key, and the outbound header allowlist.
 import { describe, expect, it } from 'vitest';
-import { authenticate, authenticateAdmin, buildKeyIndex, expiryOf, parseAdminHash, presentedKey, sha256 } from '../../src/proxy/auth.js';
+import { authenticate, authenticateAdmin, buildKeyIndex, constantTimeEqual, expiryOf, parseAdminHash, presentedKey, sha256 } from '../../src/proxy/auth.js';
 import { outboundHeaders, retryAfterMs } from '../../src/proxy/upstream.js';
 import { closeSims, fixtureSnapshot, sha, startSims, APP_KEY, EXPIRED_KEY, EU_KEY, ADMIN_KEY } from './fixture.js';
 
@@ -14,6 +14,16 @@ describe('expiryOf', () => {
   });
   it('treats an unreadable value as already expired', () => {
     expect(expiryOf('2026-13-45')).toBe(-Infinity);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('is string equality, whichever character differs', () => {
+    const hex = sha('some key');
+    expect(constantTimeEqual(hex, sha('some key'))).toBe(true);
+    for (const at of [0, 31, 63]) expect(constantTimeEqual(hex, `${hex.slice(0, at)}${hex[at] === '0' ? '1' : '0'}${hex.slice(at + 1)}`)).toBe(false);
+    expect(constantTimeEqual(hex, hex.slice(1))).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
   });
 });
 
