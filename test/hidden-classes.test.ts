@@ -72,7 +72,7 @@ describe('request-path objects', () => {
     if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
     const parsed = parseApiRequest('openai', { model: 'auto', messages: [{ role: 'user', content: 'abcdefgh' }] });
     if (!parsed.ok) throw new Error(parsed.message);
-    const key = { team: 'app', keyId: 'app-main', hash: Buffer.alloc(32), hex: '00'.repeat(32), expiresAt: undefined };
+    const key = { team: 'app', keyId: 'app-main', hex: '00'.repeat(32), expiresAt: undefined };
     const ctx = buildContext(loaded.policy, key, parsed.value, {}, 'r-1');
     expect(
       await buildsOneHiddenClass((i) => {

@@ -10,8 +10,7 @@ import { proxyError, type ProxyError } from './errors.js';
 export interface KeyRecord {
   readonly team: string;
   readonly keyId: string;
-  readonly hash: Buffer;
-  /** `hash` in lower-case hex: what a presented key's digest is compared with. */
+  /** The key's SHA-256 in lower-case hex: what a presented key's digest is compared with. */
   readonly hex: string;
   /** Epoch ms from which the key is refused; undefined when it never expires. */
   readonly expiresAt: number | undefined;
@@ -36,7 +35,6 @@ export function buildKeyIndex(policy: PolicySet): KeyIndex {
       index.set(hex, {
         team: team.name,
         keyId: key.id,
-        hash: Buffer.from(hex, 'hex'),
         hex,
         expiresAt: key.expires === undefined ? undefined : expiryOf(key.expires),
       });

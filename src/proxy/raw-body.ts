@@ -1,7 +1,7 @@
 // The client's own JSON text, forwarded with only its top-level `model` value replaced: cheaper than copying the
 // parsed body and serialising it again, and the provider gets the client's bytes (field order, number spelling,
 // whitespace) otherwise untouched. Only a text that already parsed is scanned, so the scan need not validate.
-import { members, skipSpace, stringIs } from './json-text.js';
+import { jsonString, members, skipSpace, stringIs } from './json-text.js';
 
 /** Where a request text's top-level `model` value sits, and what else the upstream body needs to know of it. */
 export interface RawBody {
@@ -41,7 +41,7 @@ export function scanRawBody(text: string): RawBody | undefined {
 
 /** The text with its `model` value replaced by `model` (the same text when it already names it). */
 export function withModel(raw: RawBody, model: string): string {
-  const quoted = JSON.stringify(model);
+  const quoted = jsonString(model);
   const { text, modelStart, modelEnd } = raw;
   if (modelEnd - modelStart === quoted.length && text.startsWith(quoted, modelStart)) return text;
   return text.slice(0, modelStart) + quoted + text.slice(modelEnd);

@@ -38,7 +38,7 @@ describe('authenticate', () => {
       expect(auth(EU_KEY)).toMatchObject({ ok: true, key: { team: 'eu', keyId: 'eu-main' } });
       expect(auth(EXPIRED_KEY)).toMatchObject({ ok: false, error: { code: 'invalid_api_key', rule: 'Team/app' } });
       expect(auth('sy-unknown')).toMatchObject({ ok: false, error: { code: 'invalid_api_key' } });
-      expect(index.get(sha(APP_KEY))?.hash.equals(sha256(APP_KEY))).toBe(true);
+      expect(index.get(sha(APP_KEY))?.hex).toBe(sha256(APP_KEY).toString('hex'));
     } finally {
       await closeSims(sims);
     }

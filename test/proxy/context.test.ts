@@ -14,7 +14,7 @@ function policy(allowTaskHeader: boolean) {
   return loaded.policy;
 }
 
-const key = { team: 'app', keyId: 'app-main', hash: Buffer.alloc(32), hex: '00'.repeat(32), expiresAt: undefined };
+const key = { team: 'app', keyId: 'app-main', hex: '00'.repeat(32), expiresAt: undefined };
 const request = (() => {
   const r = parseApiRequest('openai', { model: 'auto', messages: [{ role: 'user', content: 'abcdefgh' }], stream: true, max_tokens: 9 });
   if (!r.ok) throw new Error(r.message);

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createProxyLogger, jsonString, requestLine, requestLogOf, type RequestLineFields } from '../../src/proxy/logger.js';
+import { jsonString } from '../../src/proxy/json-text.js';
+import { createProxyLogger, requestLine, requestLogOf, type RequestLineFields } from '../../src/proxy/logger.js';
 import { REQUEST_ERRORS, type RequestErrorCode } from '../../src/errors.js';
 
 function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
