@@ -61,14 +61,38 @@ CREATE INDEX IF NOT EXISTS rate_buckets_idle ON rate_buckets (idle_until);
 `;
 
 /** Pragmas and tables; throws (an I/O or version problem, not a request's fault) when the file cannot serve. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+const isBusy = (err: unknown): boolean => err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY');
+
+/**
+ * Runs `step` again while SQLite answers SQLITE_BUSY, for up to `timeoutMs`. A connection that already reads and
+ * then needs the write lock another process holds gets SQLITE_BUSY at once, without its busy handler (waiting
+ * could deadlock): changing the journal mode does exactly that, so two processes opening one new file together
+ * could fail on it however long `busy_timeout` is.
+ */
+function retryWhileBusy<T>(timeoutMs: number, step: () => T): T {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      // Opening a ledger is start-up work, off the request path: a short synchronous pause is fine here.
+      Atomics.wait(PAUSE, 0, 0, 5);
+    }
+  }
+}
+
 export function prepareDatabase(db: Database.Database, options: PragmaOptions = {}): void {
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000));
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // Smaller pages than the default 4 KiB: every commit rewrites whole pages into the WAL, and a request's
   // commits touch a handful of pages holding a few small rows each (measured: ~20% less time per request).
   // Only takes effect on a new, empty file.
   db.pragma('page_size = 2048');
   if (db.name !== ':memory:' && db.name !== '') {
-    const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+    const mode: unknown = retryWhileBusy(busyTimeoutMs, () => db.pragma('journal_mode = WAL', { simple: true }));
     if (mode !== 'wal') throw new Error(`cannot use write-ahead logging on \`${db.name}\` (journal mode \`${String(mode)}\`)`);
   }
   // Commits append to the WAL without waiting for the disk; what must survive a power cut (acknowledged

@@ -97,6 +97,29 @@ describe('sqlite ledger durability', () => {
     reread.close();
   });
 
+  // SQLite answers the journal-mode change with SQLITE_BUSY at once, without its busy handler, when another
+  // process holds the write lock: two proxies opening one new ledger together failed on it now and then.
+  it('opens a new file while another process holds its write lock, waiting instead of failing on the journal mode', async () => {
+    const db = join(dir, 'held.db');
+    const holder = start('lock-holder.mjs', [db, '300']);
+    await until(() => holder.lines.length > 0, 'the other process to take the write lock');
+    const ledger = openSqliteLedger(db);
+    try {
+      const hour = windowStart('hour', Date.now());
+      const charges = [{ budget: 'b', bucket: '*', window: 'hour' as const, windowStart: hour, limitMicros: 10, enforce: true }];
+      expect(await ledger.reserve({ id: 'r1', charges, amountMicros: 4, ttlMs: 60_000, now: hour })).toMatchObject({ ok: true });
+    } finally {
+      await ledger.close();
+    }
+    await holder.exited;
+    const check = new Database(db, { readonly: true });
+    try {
+      expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      check.close();
+    }
+  });
+
   it('admits exactly ⌊B/r⌋ reservations between two processes racing at the edge of one budget', async () => {
     const db = join(dir, 'raced.db');
     const hour = windowStart('hour', Date.now());
