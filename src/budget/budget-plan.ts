@@ -4,7 +4,7 @@
 import { teamConditionsHold } from '../engine/index.js';
 import type { BudgetThreshold, RateLimits } from '../policy/generated/policy.js';
 import { budgetThresholds, enforcementOf, ruleId, type BudgetEntry, type ModelEntry, type PolicySet, type TeamEntry } from '../policy/model.js';
-import type { BudgetWindow, Micros } from './ledger.js';
+import type { BucketCharge, BucketKey, BudgetWindow, Micros } from './ledger.js';
 import { toMicros } from './money.js';
 import { secondsToWindowEnd } from './window.js';
 
@@ -21,7 +21,17 @@ export interface PlannedBudget {
   readonly rateLimits: RateLimits | undefined;
   /** Whether spend on the model counts against this budget (its `models`/`providers`). */
   appliesTo(model: ModelEntry): boolean;
+  /**
+   * The key of `bucket` in the window starting at `windowStart`: one object per bucket and window, built on first
+   * use and handed out again (a ledger may key its caches on the object). Frozen.
+   */
+  key(bucket: string, windowStart: number): BucketKey;
+  /** The same bucket as a charge (its limit and enforcement), one object per bucket and window as `key`. */
+  charge(bucket: string, windowStart: number): BucketCharge;
 }
+
+/** Buckets kept per budget for its current window; past this many the cache starts over. */
+const MAX_CACHED_BUCKETS = 10_000;
 
 export interface TeamPlan {
   readonly team: string;
@@ -51,17 +61,39 @@ function planBudget(entry: BudgetEntry): PlannedBudget {
   const spec = entry.spec;
   const models = spec.match?.models === undefined ? undefined : new Set(spec.match.models);
   const providers = spec.match?.providers === undefined ? undefined : new Set(spec.match.providers);
+  const limitMicros = toMicros(spec.limitUsd);
+  const enforce = enforcementOf(spec) === 'enforce';
+  // The current window's keys and charges by bucket; a request of another window (the clock moved on) starts it over.
+  let cachedStart = Number.NaN;
+  let buckets = new Map<string, { readonly key: BucketKey; readonly charge: BucketCharge }>();
+  const bucketIn = (bucket: string, windowStart: number): { readonly key: BucketKey; readonly charge: BucketCharge } => {
+    if (windowStart !== cachedStart || buckets.size >= MAX_CACHED_BUCKETS) {
+      cachedStart = windowStart;
+      buckets = new Map();
+    }
+    let b = buckets.get(bucket);
+    if (b === undefined) {
+      b = {
+        key: Object.freeze({ budget: entry.name, bucket, window: spec.window, windowStart }),
+        charge: Object.freeze({ budget: entry.name, bucket, window: spec.window, windowStart, limitMicros, enforce }),
+      };
+      buckets.set(bucket, b);
+    }
+    return b;
+  };
   return Object.freeze({
     name: entry.name,
     rule: ruleId(entry),
     per: spec.per,
     window: spec.window,
-    limitMicros: toMicros(spec.limitUsd),
+    limitMicros,
     limitUsd: spec.limitUsd,
-    enforce: enforcementOf(spec) === 'enforce',
+    enforce,
     thresholds: budgetThresholds(spec),
     rateLimits: spec.rateLimits,
     appliesTo: (model: ModelEntry) => (models === undefined || models.has(model.name)) && (providers === undefined || providers.has(model.spec.provider)),
+    key: (bucket: string, windowStart: number) => bucketIn(bucket, windowStart).key,
+    charge: (bucket: string, windowStart: number) => bucketIn(bucket, windowStart).charge,
   });
 }
 

@@ -77,6 +77,8 @@ export interface SqliteFile {
   committed(): Promise<void>;
   /** Commits the open group transaction now (before reads that must not wait, and on close). */
   commitNow(): void;
+  /** Group transactions this connection has committed so far (for diagnostics and tests). */
+  commits(): number;
   /** Resolves once everything committed so far is on stable storage (an fdatasync shared by concurrent callers). */
   flush(): Promise<void>;
   /** Drops this opener's hold; the last one commits, stops the WAL keeper and closes the connection. */
@@ -145,6 +147,11 @@ function groupCommit(db: Database.Database, wal: WalKeeper, holdMs: number, rele
     soon ??= setImmediate(commitNow);
   };
   const mirrors: MirrorHooks[] = [];
+  // Prepared once: `exec` would parse the statement again at every turn.
+  const beginImmediate = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  let committedCount = 0;
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   let seenVersion = dataVersion.get();
   /** When a commit by another connection was last seen. */
@@ -171,23 +178,24 @@ function groupCommit(db: Database.Database, wal: WalKeeper, holdMs: number, rele
     batch = undefined;
     try {
       for (const m of mirrors) m.flush();
-      db.exec('COMMIT');
+      commit.run();
+      committedCount += 1;
       b.resolve();
     } catch (err) {
       // Nothing of the turn was kept: its settles reject (their callers log it), as a failing commit of their own
       // would; the mirrors hold the turn's changes, so they go too.
-      if (db.inTransaction) db.exec('ROLLBACK');
+      if (db.inTransaction) rollback.run();
       invalidate();
       b.reject(err);
     }
   };
 
   const begin = (): Batch => {
-    db.exec('BEGIN IMMEDIATE');
+    beginImmediate.run();
     try {
       checkVersion();
     } catch (err) {
-      db.exec('ROLLBACK');
+      rollback.run();
       throw err;
     }
     let resolve!: () => void;
@@ -224,6 +232,7 @@ function groupCommit(db: Database.Database, wal: WalKeeper, holdMs: number, rele
       return batch.done;
     },
     commitNow,
+    commits: () => committedCount,
     flush: () => wal.flush(),
     release,
   };

@@ -187,6 +187,9 @@ function createCore(file: SqliteFile): Core {
   // INVARIANT: while valid, a mirrored bucket's figures are its row's as this turn's transaction sees them (after
   // the turn's write-back); every `held` reservation is open in the database and holds its amount in its buckets.
   const byKey = new Map<string, Mirrored>();
+  // The same buckets by the key object a caller passed: the proxy hands out one object per bucket and window
+  // (budget-plan.ts), so most lookups need no key string. Always a subset of `byKey`.
+  let byObject = new WeakMap<BucketKey, Mirrored>();
   const held = new Map<string, Held>();
   let dirty: Mirrored[] = [];
   // Finishes of held reservations, written with the buckets: id, state, actual, finished for each.
@@ -242,6 +245,7 @@ function createCore(file: SqliteFile): Core {
   };
   const forget = (): void => {
     byKey.clear();
+    byObject = new WeakMap();
     held.clear();
     dirty = [];
     finishes = [];
@@ -256,8 +260,13 @@ function createCore(file: SqliteFile): Core {
 
   /** The charge's bucket from the mirror, else read (or created empty) in the turn's transaction. */
   const bucketFor = (c: BucketCharge, now: number): Mirrored => {
+    const known = byObject.get(c);
+    if (known !== undefined) return known;
     const mirrored = byKey.get(keyOf(c));
-    if (mirrored !== undefined) return mirrored;
+    if (mirrored !== undefined) {
+      byObject.set(c, mirrored);
+      return mirrored;
+    }
     const row = st.bucketByKey.get(c.budget, c.bucket, c.window, c.windowStart);
     const found = row ?? {
       id: Number(st.bucketInsert.run(c.budget, c.bucket, c.window, c.windowStart, windowEnd(c.window, c.windowStart), c.limitMicros, now).lastInsertRowid),
@@ -266,7 +275,9 @@ function createCore(file: SqliteFile): Core {
       reserved: 0,
       touched: now,
     };
-    return remember(c, found);
+    const m = remember(c, found);
+    byObject.set(c, m);
+    return m;
   };
 
   /** Runs in the turn's transaction: every statement is a single one, so a throw leaves nothing half-done. */
@@ -423,15 +434,24 @@ function createCore(file: SqliteFile): Core {
     file.refresh();
     const out: BucketUsage[] = [];
     let missing: BucketKey[] | undefined;
-    for (const k of keys) {
-      const m = byKey.get(keyOf(k));
-      if (m === undefined) (missing ??= []).push(k);
+    // Positions in `keys` of the buckets not mirrored, read from the database in one statement.
+    let missingAt: number[] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let m = byObject.get(k);
+      if (m === undefined) {
+        m = byKey.get(keyOf(k));
+        if (m !== undefined) byObject.set(k, m);
+      }
+      if (m === undefined) {
+        (missing ??= []).push(k);
+        (missingAt ??= []).push(i);
+      }
       out.push(bucketUsage(k, m?.committed ?? 0, m?.reserved ?? 0));
     }
-    if (missing === undefined) return out;
+    if (missing === undefined || missingAt === undefined) return out;
     const read = readUsage(missing);
-    let j = 0;
-    for (let i = 0; i < keys.length; i++) if (!byKey.has(keyOf(keys[i]!))) out[i] = read[j++]!;
+    for (let j = 0; j < missingAt.length; j++) out[missingAt[j]!] = read[j]!;
     return out;
   };
 

@@ -26,17 +26,12 @@ async function withLedger(holdMs: number, body: (ledger: Ledger, commits: () => 
   const path = join(dir, `hold-${files++}.db`);
   const ledger = openSqliteLedger(path, { synchronous: 'normal', holdMs });
   const file = openSqliteFile(path);
-  const exec = file.db.exec.bind(file.db);
-  let commits = 0;
-  file.db.exec = (sql: string) => {
-    if (sql === 'COMMIT') commits += 1;
-    return exec(sql);
-  };
+  const commits = (): number => file.commits();
   const peer = new Database(path, { readonly: true });
   try {
     await ledger.committed!();
-    const before = commits;
-    await body(ledger, () => commits - before, peer);
+    const before = commits();
+    await body(ledger, () => commits() - before, peer);
   } finally {
     peer.close();
     await ledger.close();
