@@ -65,6 +65,22 @@ describe('budget plan', () => {
     expect(bucketOf('shared', 'web', 'k1')).toBe('*');
   });
 
+  it('hands out one key and one charge object per bucket and window, and new ones for the next window', () => {
+    const b = plan.budget('web-p1')!;
+    const day = Date.UTC(2026, 5, 15);
+    const key = b.key('k1', day);
+    expect(key).toEqual({ budget: 'web-p1', bucket: 'k1', window: 'day', windowStart: day });
+    expect(b.charge('k1', day)).toEqual({ budget: 'web-p1', bucket: 'k1', window: 'day', windowStart: day, limitMicros: 5_000_000, enforce: true });
+    expect(b.key('k1', day)).toBe(key);
+    expect(b.charge('k1', day)).toBe(b.charge('k1', day));
+    expect(b.key('k2', day)).not.toBe(key);
+    expect(Object.isFrozen(key) && Object.isFrozen(b.charge('k1', day))).toBe(true);
+    const next = b.key('k1', day + 86_400_000);
+    expect(next).toEqual({ ...key, windowStart: day + 86_400_000 });
+    expect(b.key('k1', day)).not.toBe(key);
+    expect(b.key('k1', day)).toEqual(key);
+  });
+
   it('gives a budget denial the seconds to the end of its window', () => {
     const t = Date.UTC(2026, 0, 31, 23, 59, 30);
     expect(retryAfterOfRule(policy, 'Budget/cc1-month', t)).toBe(30);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/budget/ledger.js';
 import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
 import { openSqliteRateLimiter } from '../../src/budget/sqlite-rate-limit.js';
-import { charge, T0, type WithLedger } from './ledger-conformance.js';
+import { charge, keyOf, T0, type WithLedger } from './ledger-conformance.js';
 import { ledgerModelTest } from './ledger-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-mirror-'));
@@ -147,6 +147,25 @@ describe('write-back mirror', () => {
         committedMicros: 9_600,
       });
       expect(await ledger.reserve(reserve('c', 400))).toEqual({ ok: true });
+    }));
+
+  it('sees another process\'s spend through key and charge objects it has seen before (the proxy reuses them)', async () =>
+    withPeer(async (ledger, neighbour) => {
+      const org = charge('org', 10_000);
+      const key = keyOf(org);
+      const request = (id: string, amountMicros: number) => ({ id, charges: [org], amountMicros, ttlMs: 60_000, now: T0 });
+      expect(await ledger.reserve(request('a', 1_000))).toEqual({ ok: true });
+      expect(await ledger.settle('a', 1_000, T0)).toMatchObject({ ok: true });
+      expect(await ledger.usage([key, org])).toMatchObject([{ committedMicros: 1_000 }, { committedMicros: 1_000 }]);
+      neighbour.prepare("UPDATE buckets SET committed = committed + 8500 WHERE budget = 'org'").run();
+      expect(await ledger.usage([key])).toMatchObject([{ committedMicros: 9_500, reservedMicros: 0 }]);
+      neighbour.prepare("UPDATE buckets SET committed = committed + 100 WHERE budget = 'org'").run();
+      expect(await ledger.reserve(request('b', 500))).toMatchObject({ ok: false, reason: 'insufficient', committedMicros: 9_600 });
+      expect(await ledger.reserve(request('c', 400))).toEqual({ ok: true });
+      expect(await ledger.usage([key, charge('org', 10_000)])).toMatchObject([
+        { committedMicros: 9_600, reservedMicros: 400 },
+        { committedMicros: 9_600, reservedMicros: 400 },
+      ]);
     }));
 
   it('drops a turn that fails to commit, mirror and all, and settles the reservation once the disk takes it', async () =>
