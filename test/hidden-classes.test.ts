@@ -37,17 +37,23 @@ describe('request-path objects', () => {
       models: [model('small', 'p1', { pricing: { inputPerMTok: 1, outputPerMTok: 2 }, maxOutputTokens: 1000 })],
       teams: [team('web', ['internal'])],
       routes: [route('all', { targets: [{ model: 'small' }] })],
-      budgets: [{ name: 'web-day', spec: { match: { teams: ['web'] }, per: 'team', window: 'day', limitUsd: 1000 } }],
+      // Per key, and a new key each request: the plan hands out one charge object per bucket, so each is fresh.
+      budgets: [{ name: 'web-day', spec: { match: { teams: ['web'] }, per: 'key', window: 'day', limitUsd: 1000 } }],
     });
     const small = policy.models.get('small')!;
     const ledger = openSqliteLedger(':memory:');
     const charges: BucketCharge[] = [];
-    const recording: Ledger = { ...ledger, kind: ledger.kind, reserve: (r) => (charges.push(...r.charges), ledger.reserve(r)) };
+    const recording: Ledger = {
+      ...ledger,
+      kind: ledger.kind,
+      reserve: (r) => (charges.push(...r.charges), ledger.reserve(r)),
+      reserveSync: (r) => (charges.push(...r.charges), ledger.reserveSync!(r)),
+    };
     const rt = new BudgetRuntime({ ledger: recording, clock: () => T, expireEveryMs: 0, log: { warn: () => undefined, error: () => undefined } });
     opened.push(rt);
     expect(
       await buildsOneHiddenClass(async (i) => {
-        const admitted = await rt.begin(policy, 'web', 'k1', `r${i}`)!.admit(small, 10, 10);
+        const admitted = await rt.begin(policy, 'web', `k${i}`, `r${i}`)!.admit(small, 10, 10);
         expect(admitted).toEqual({ ok: true });
         return charges.at(-1)!;
       }),

@@ -99,12 +99,15 @@ export class BudgetRuntime {
 
   /** Keeps a background ledger write until it ends; its failure is logged, never thrown. */
   track(work: Promise<unknown>): void {
+    // One promise a write: it leaves `pending` as it settles (`drain` waits on it, so it resolves after that).
     const p: Promise<void> = work.then(
-      () => undefined,
-      (err: unknown) => this.log.error({ err }, 'a ledger write failed'),
+      () => void this.pending.delete(p),
+      (err: unknown) => {
+        this.pending.delete(p);
+        this.log.error({ err }, 'a ledger write failed');
+      },
     );
     this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
   }
 
   /** Settlements and releases still writing. */

@@ -98,6 +98,13 @@ export interface Ledger {
   release(id: string, now: number): Promise<SettleResult>;
   /** Committed and reserved spend of the given buckets (zeros for buckets never used). One round trip. */
   usage(keys: readonly BucketKey[]): Promise<BucketUsage[]>;
+  /**
+   * `reserve` and `usage` answered at once, for a ledger that answers in-process (the embedded SQLite ledger): the
+   * same answers and effects, without a promise; a failure is thrown. The request path uses them when present, so
+   * a request does not wait a turn for an answer that is already there. Absent where the answer is a round trip.
+   */
+  reserveSync?(request: ReserveRequest): ReserveResult;
+  usageSync?(keys: readonly BucketKey[]): BucketUsage[];
   /** Every bucket with spend or reservations whose window contains `now`. */
   listCurrent(now: number): Promise<BucketUsage[]>;
   /** Release reservations whose TTL has passed; returns how many. */

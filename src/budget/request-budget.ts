@@ -7,7 +7,7 @@ import type { ModelEntry } from '../policy/model.js';
 import type { BudgetPlan, PlannedBudget, TeamPlan } from './budget-plan.js';
 import { bucketOf } from './budget-plan.js';
 import type { BudgetRuntime } from './budget-runtime.js';
-import type { BucketCharge, BucketKey, Micros } from './ledger.js';
+import type { BucketCharge, BucketKey, BucketUsage, Micros, ReserveRequest, ReserveResult } from './ledger.js';
 import { costMicros, fromMicros } from './money.js';
 import { perMinute } from './rate-limit.js';
 import { settledTokens, type Finished } from './settle-cost.js';
@@ -49,6 +49,13 @@ class UsageState implements BudgetState {
   }
 }
 
+/** The state `decide` sees from one usage read. */
+function stateOf(rows: readonly BucketUsage[]): BudgetState {
+  const used = new Map<string, { bucket: string; usd: number }>();
+  for (const row of rows) used.set(row.budget, { bucket: row.bucket, usd: fromMicros(row.committedMicros + row.reservedMicros) });
+  return new UsageState(used);
+}
+
 const usd = (micros: Micros): string => `$${fromMicros(micros).toFixed(4)}`;
 const tokensOf = (promptTokens: number, maxTokens: number | undefined): number => promptTokens + (maxTokens ?? 0);
 
@@ -88,74 +95,109 @@ export class RequestBudget {
     return this.takeLimits(`team:${team}`, limits, promptTokens, maxTokens, `Team/${team}`, `team \`${team}\``);
   }
 
-  /** Committed + reserved spend of every bucket the request can fall in, from one ledger read. */
-  async state(): Promise<BudgetState> {
+  /**
+   * Committed + reserved spend of every bucket the request can fall in, from one ledger read. A ledger that reads
+   * in-process (`usageSync`) answers at once, without a promise: the request does not wait a turn for it.
+   */
+  state(): BudgetState | Promise<BudgetState> {
     const budgets = this.teamPlan.budgets;
     const keys: BucketKey[] = budgets.map((b) => this.keyOf(b));
-    let rows;
-    try {
-      rows = await this.rt.ledger.usage(keys);
-    } catch (err) {
-      // The ledger being unreachable must not stop traffic: decide on no spend, reservations still guard limits.
-      this.ledgerFailed = err;
-      this.rt.log.error({ err, requestId: this.requestId }, 'cannot read budget usage; deciding as if nothing were spent');
-      return new UsageState(new Map());
+    const ledger = this.rt.ledger;
+    if (ledger.usageSync !== undefined) {
+      let rows;
+      try {
+        rows = ledger.usageSync(keys);
+      } catch (err) {
+        return this.unreadable(err);
+      }
+      return stateOf(rows);
     }
-    const used = new Map<string, { bucket: string; usd: number }>();
-    for (const row of rows) used.set(row.budget, { bucket: row.bucket, usd: fromMicros(row.committedMicros + row.reservedMicros) });
-    return new UsageState(used);
+    return ledger.usage(keys).then(stateOf, (err: unknown) => this.unreadable(err));
+  }
+
+  /** The ledger being unreachable must not stop traffic: decide on no spend, reservations still guard limits. */
+  private unreadable(err: unknown): BudgetState {
+    this.ledgerFailed = err;
+    this.rt.log.error({ err, requestId: this.requestId }, 'cannot read budget usage; deciding as if nothing were spent');
+    return new UsageState(new Map());
   }
 
   /**
    * Before forwarding to `model`: its budgets' rate limits, then the reservation of its worst case against every
-   * budget that charges it (an earlier candidate's is moved). A refusal means: try the next candidate.
+   * budget that charges it (an earlier candidate's is moved). A refusal means: try the next candidate. Without rate
+   * limits to take, a ledger that reserves in-process (`reserveSync`) answers at once, without a promise.
    */
-  async admit(model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Promise<Admission> {
+  admit(model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Admission | Promise<Admission> {
     const charges = this.teamPlan.chargesFor(model);
-    if (this.rt.limiter !== undefined) {
-      for (const b of charges) {
-        if (b.rateLimits === undefined) continue;
-        const bucket = bucketOf(b.per, this.teamPlan.team, this.keyId);
-        const key = `budget:${b.name}:${bucket}`;
-        if (this.taken?.has(key) === true) continue;
-        const refusal = await this.takeLimits(key, b.rateLimits, promptTokens, maxTokens, b.rule, `budget \`${b.name}\` (bucket \`${bucket}\`)`);
-        if (refusal !== null) return { ok: false, refusal };
-        (this.taken ??= new Set()).add(key);
-      }
+    if (this.rt.limiter !== undefined && charges.some((b) => b.rateLimits !== undefined)) return this.admitLimited(charges, model, promptTokens, maxTokens);
+    return this.reserveFor(charges, model, promptTokens, maxTokens);
+  }
+
+  private async admitLimited(charges: readonly PlannedBudget[], model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Promise<Admission> {
+    for (const b of charges) {
+      if (b.rateLimits === undefined) continue;
+      const bucket = bucketOf(b.per, this.teamPlan.team, this.keyId);
+      const key = `budget:${b.name}:${bucket}`;
+      if (this.taken?.has(key) === true) continue;
+      const refusal = await this.takeLimits(key, b.rateLimits, promptTokens, maxTokens, b.rule, `budget \`${b.name}\` (bucket \`${bucket}\`)`);
+      if (refusal !== null) return { ok: false, refusal };
+      (this.taken ??= new Set()).add(key);
     }
+    return this.reserveFor(charges, model, promptTokens, maxTokens);
+  }
+
+  /** The reservation of the worst case: kept from an earlier candidate when it covers this one, else made anew. */
+  private reserveFor(charges: readonly PlannedBudget[], model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Admission | Promise<Admission> {
     const amount = costMicros(model.spec, promptTokens, maxTokens ?? model.spec.maxOutputTokens);
-    const signature = charges.length === 0 ? '' : charges.map((b) => b.name).join(',');
+    const signature = charges.length === 0 ? '' : charges.length === 1 ? charges[0]!.name : charges.map((b) => b.name).join(',');
     const held = this.reservation;
     if (held !== null && held.signature === signature && held.amount >= amount) {
       this.reservation = { id: held.id, signature: held.signature, amount: held.amount, model, confirmed: held.confirmed };
       return ADMITTED;
     }
-    if (held !== null) {
-      this.reservation = null;
-      await this.safely(this.rt.ledger.release(held.id, this.rt.clock()), 'cannot release a reservation');
-    }
+    if (held === null) return this.reserveNew(charges, signature, amount, model);
+    this.reservation = null;
+    return this.safely(this.rt.ledger.release(held.id, this.rt.clock()), 'cannot release a reservation').then(() => this.reserveNew(charges, signature, amount, model));
+  }
+
+  private reserveNew(charges: readonly PlannedBudget[], signature: string, amount: Micros, model: ModelEntry): Admission | Promise<Admission> {
     if (charges.length === 0) return ADMITTED;
     const id = this.reservations === 0 ? this.requestId : `${this.requestId}~${this.reservations}`;
     this.reservations += 1;
-    const charged: BucketCharge[] = charges.map((b) => this.chargeOf(b));
-    let result;
-    try {
-      // A ledger that did not answer the usage read is not asked again (each try may wait its full timeout).
-      if (this.ledgerFailed !== undefined) throw this.ledgerFailed;
-      result = await this.rt.ledger.reserve({ id, charges: charged, amountMicros: amount, ttlMs: this.rt.reservationTtlMs, now: this.rt.clock() });
-    } catch (err) {
-      const asked = this.ledgerFailed === undefined;
-      const enforced = charges.find((b) => b.enforce);
-      if (this.rt.failClosed && enforced !== undefined) {
-        this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; refusing the request (--ledger-failure closed)');
-        // A reserve that timed out may still be applied: take it back (queued behind it on the same connection).
-        if (asked) this.rt.track(this.rt.ledger.release(id, this.rt.clock()).then(() => undefined, () => undefined));
-        return { ok: false, refusal: unavailable(enforced.rule, `budget \`${enforced.name}\``) };
+    // A ledger that did not answer the usage read is not asked again (each try may wait its full timeout).
+    if (this.ledgerFailed !== undefined) return this.unreserved(this.ledgerFailed, false, charges, id, signature, amount, model);
+    const request: ReserveRequest = { id, charges: charges.map((b) => this.chargeOf(b)), amountMicros: amount, ttlMs: this.rt.reservationTtlMs, now: this.rt.clock() };
+    const ledger = this.rt.ledger;
+    if (ledger.reserveSync !== undefined) {
+      let result;
+      try {
+        result = ledger.reserveSync(request);
+      } catch (err) {
+        return this.unreserved(err, true, charges, id, signature, amount, model);
       }
-      this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; forwarding without a reservation');
-      if (asked) this.reservation = { id, signature, amount, model, confirmed: false };
-      return ADMITTED;
+      return this.reserved(result, id, signature, amount, model);
     }
+    return ledger.reserve(request).then(
+      (result) => this.reserved(result, id, signature, amount, model),
+      (err: unknown) => this.unreserved(err, true, charges, id, signature, amount, model),
+    );
+  }
+
+  /** The ledger failed (`asked`: this reserve reached it, and may still be applied). */
+  private unreserved(err: unknown, asked: boolean, charges: readonly PlannedBudget[], id: string, signature: string, amount: Micros, model: ModelEntry): Admission {
+    const enforced = charges.find((b) => b.enforce);
+    if (this.rt.failClosed && enforced !== undefined) {
+      this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; refusing the request (--ledger-failure closed)');
+      // A reserve that timed out may still be applied: take it back (queued behind it on the same connection).
+      if (asked) this.rt.track(this.rt.ledger.release(id, this.rt.clock()).then(() => undefined, () => undefined));
+      return { ok: false, refusal: unavailable(enforced.rule, `budget \`${enforced.name}\``) };
+    }
+    this.rt.log.error({ err, requestId: this.requestId }, 'cannot reserve budget; forwarding without a reservation');
+    if (asked) this.reservation = { id, signature, amount, model, confirmed: false };
+    return ADMITTED;
+  }
+
+  private reserved(result: ReserveResult, id: string, signature: string, amount: Micros, model: ModelEntry): Admission {
     if (result.ok) {
       this.reservation = { id, signature, amount, model, confirmed: true };
       return ADMITTED;
@@ -196,14 +238,14 @@ export class RequestBudget {
     }
     const actual = costMicros(held.model.spec, tokens.inputTokens, tokens.outputTokens);
     this.rt.track(
-      this.rt.ledger.settle(held.id, actual, now).then(async (result) => {
+      this.rt.ledger.settle(held.id, actual, now).then((result) => {
         if (!result.ok) {
           if (!held.confirmed && result.reason === 'unknown')
             this.rt.log.warn({ requestId: this.requestId, reservation: held.id }, 'the reserve that timed out never reached the ledger; this request\'s cost is not recorded');
           else this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
-          return;
+          return undefined;
         }
-        await this.rt.thresholds.check(this.plan, result.buckets);
+        return this.rt.thresholds.check(this.plan, result.buckets);
       }),
     );
     return this.committed();

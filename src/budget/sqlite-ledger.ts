@@ -488,33 +488,53 @@ function createSqliteLedger(file: SqliteFile, options: SqliteLedgerOptions): Led
   const inFlight = new Set<Promise<unknown>>();
   const finishing = (id: string, actual: number | null, now: number): Promise<SettleResult> => {
     const { result } = file.inBatch(core.finishInTurn, id, actual, now);
-    const acknowledged = file.committed().then(async () => {
-      if (result.ok && actual !== null && durable) await file.flush();
-      return result;
-    });
+    // A spending settlement of `full` resolves once on stable storage; everything else once committed.
+    const written = result.ok && actual !== null && durable ? file.committed().then(file.flush) : file.committed();
+    const acknowledged: Promise<SettleResult> = written.then(
+      () => {
+        inFlight.delete(acknowledged);
+        return result;
+      },
+      (err: unknown) => {
+        inFlight.delete(acknowledged);
+        throw err;
+      },
+    );
     inFlight.add(acknowledged);
-    const settled = (): void => void inFlight.delete(acknowledged);
-    acknowledged.then(settled, settled);
     return acknowledged;
   };
+  const reserveSync = (request: ReserveRequest): ReserveResult => {
+    assertReserve(request);
+    return file.inBatch(core.reserveInTurn, request).result;
+  };
+  const usageSync = (keys: readonly BucketKey[]): BucketUsage[] => (keys.length === 0 ? [] : core.usage(keys));
 
   return {
     kind: 'sqlite',
     async reserve(request) {
-      assertReserve(request);
-      return file.inBatch(core.reserveInTurn, request).result;
+      return reserveSync(request);
     },
-    async settle(id, actualMicros, now) {
-      assertMicros(actualMicros, 'actualMicros');
-      return finishing(id, actualMicros, now);
+    reserveSync,
+    settle(id, actualMicros, now) {
+      try {
+        assertMicros(actualMicros, 'actualMicros');
+        return finishing(id, actualMicros, now);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
-    async release(id, now) {
-      return finishing(id, null, now);
+    release(id, now) {
+      try {
+        return finishing(id, null, now);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     committed: () => file.committed(),
     async usage(keys) {
-      return keys.length === 0 ? [] : core.usage(keys);
+      return usageSync(keys);
     },
+    usageSync,
     async listCurrent(now) {
       return core.listCurrent(now);
     },

@@ -56,7 +56,7 @@ export interface ForwardInput {
   readonly clientHeaders: IncomingHttpHeaders;
   readonly signal: Cancel;
   /** Called for each candidate about to be sent; a refusal skips it (absent: every candidate is admitted). */
-  readonly admit?: ((candidate: Candidate) => Promise<AdmitResult>) | undefined;
+  readonly admit?: ((candidate: Candidate) => AdmitResult | Promise<AdmitResult>) | undefined;
   /** Called for each candidate as it is sent (tracing, content capture); absent: attempts are not observed. */
   readonly observe?: ((candidate: Candidate, upstream: Upstream) => AttemptObserver) | undefined;
 }
@@ -148,7 +148,9 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       continue;
     }
     if (input.admit !== undefined) {
-      const admitted = await input.admit(c);
+      // An admission answered at once (the embedded ledger) costs the request no turn.
+      const admitting = input.admit(c);
+      const admitted = admitting instanceof Promise ? await admitting : admitting;
       if (!admitted.ok) {
         if (admission === 'probe') deps.breakers.release(c.provider);
         refused = soonest(refused, admitted.error);

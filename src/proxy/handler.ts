@@ -83,7 +83,12 @@ export async function handleApi(core: ProxyCore, protocol: Protocol, req: Fastif
     const limited = await budget.takeTeamLimits(request.promptTokens, request.maxTokens);
     if (limited !== null) return refuse(refusalError(limited), limited.code === 'ledger_unavailable' ? 'failed' : 'denied');
   }
-  const spent = budget !== null && budget.hasBudgets ? await budget.state() : core.budgets;
+  let spent = core.budgets;
+  if (budget !== null && budget.hasBudgets) {
+    // Read in-process (the embedded ledger), the state is there at once: no turn is given up for it.
+    const read = budget.state();
+    spent = read instanceof Promise ? await read : read;
+  }
   let ctx = buildContext(snapshot.policy, auth.key, request, req.headers, requestId);
   let decision = decide(snapshot.graph, ctx, spent);
   const stickyHeader = decision.route === undefined ? undefined : rt.stickyHeaders.get(decision.route);

@@ -382,6 +382,30 @@ export function ledgerConformance(name: string, open: () => Promise<Ledger>, opt
         }));
     });
 
+    describe('in-process forms', () => {
+      it('answers reserveSync and usageSync as reserve and usage do, or has neither', () =>
+        withLedger(async (ledger) => {
+          const { reserveSync, usageSync } = ledger;
+          expect(reserveSync === undefined).toBe(usageSync === undefined);
+          if (reserveSync === undefined || usageSync === undefined) return;
+          const a = charge('team-a', 1_000);
+          const b = charge('team-b', 1_000);
+          expect(reserveSync.call(ledger, request('s1', [a, b], 600))).toEqual({ ok: true });
+          expect(usageSync.call(ledger, [keyOf(a), keyOf(b), keyOf(charge('never-used', 1))])).toEqual(await ledger.usage([keyOf(a), keyOf(b), keyOf(charge('never-used', 1))]));
+          expect(usageSync.call(ledger, [])).toEqual([]);
+          expect(reserveSync.call(ledger, request('s2', [b], 401))).toEqual({ ok: false, reason: 'insufficient', bucket: keyOf(b), committedMicros: 0, reservedMicros: 600, limitMicros: 1_000 });
+          expect(reserveSync.call(ledger, request('s1', [a], 1))).toEqual({ ok: false, reason: 'duplicate' });
+          // A caller's bug is thrown, not answered, and changes nothing.
+          expect(() => reserveSync.call(ledger, request('s3', [a], 1.5))).toThrow(RangeError);
+          expect(await ledger.settle('s1', 500, T0)).toMatchObject({ ok: true });
+          expect(usageSync.call(ledger, [keyOf(a), keyOf(b)]).map((u) => [u.committedMicros, u.reservedMicros])).toEqual([
+            [500, 0],
+            [500, 0],
+          ]);
+          expect(reserveSync.call(ledger, request('s4', [a], 500))).toEqual({ ok: true });
+        }));
+    });
+
     describe('concurrency', () => {
       // ⌊B/r⌋ reservations fit; the rest must be refused even when they race (on several handles if reopen exists).
       it('admits exactly ⌊B/r⌋ of 200 concurrent reservations at the edge of a budget', () =>

@@ -44,7 +44,7 @@ function counted(ledger: Ledger): { ledger: Ledger; calls: string[] } {
   };
 }
 
-async function withStalledRedis<R>(work: () => Promise<R>): Promise<R> {
+async function withStalledRedis<R>(work: () => R | Promise<R>): Promise<R> {
   process.kill(server.pid, 'SIGSTOP');
   try {
     return await work();

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BudgetRuntime } from '../../src/budget/budget-runtime.js';
 import type { BucketKey, Ledger } from '../../src/budget/ledger.js';
+import type { BudgetState } from '../../src/engine/index.js';
 import { costMicros } from '../../src/budget/money.js';
 import { openSqliteLedger } from '../../src/budget/sqlite-ledger.js';
 import { openSqliteRateLimiter } from '../../src/budget/sqlite-rate-limit.js';
@@ -56,7 +57,13 @@ describe('a request budget', () => {
   it('reads every bucket the request can fall in with one ledger call, as committed + reserved USD', async () => {
     const ledger = openSqliteLedger(':memory:');
     const keysRead: BucketKey[][] = [];
-    const counting: Ledger = { ...ledger, kind: ledger.kind, usage: (keys) => (keysRead.push([...keys]), ledger.usage(keys)) };
+    // Both forms counted: the runtime reads in-process when the ledger can (`usageSync`), else through `usage`.
+    const counting: Ledger = {
+      ...ledger,
+      kind: ledger.kind,
+      usage: (keys) => (keysRead.push([...keys]), ledger.usage(keys)),
+      usageSync: (keys) => (keysRead.push([...keys]), ledger.usageSync!(keys)),
+    };
     const rt = runtime(counting);
     await ledger.reserve({ id: 'old', charges: [{ ...key('web-day', 'web', 'day'), limitMicros: 1_000_000, enforce: true }], amountMicros: 300_000, ttlMs: 60_000, now: T });
     await ledger.settle('old', 250_000, T);
@@ -137,11 +144,50 @@ describe('a request budget', () => {
     expect(logged.filter((l) => l.level === 'warn').map((l) => l.msg)).toContain('budget `web-day` crossed 50% (alert) for bucket `web`');
   });
 
+  it('reads and reserves at once, without a promise, through a ledger that answers in-process', async () => {
+    const rt = runtime();
+    const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
+    const state = rb.state();
+    expect(state).not.toBeInstanceOf(Promise);
+    expect((state as BudgetState).usedUsd('web-day', 'web')).toBe(0);
+    const admitted = rb.admit(small, 10, 10);
+    expect(admitted).toEqual({ ok: true });
+    // Through a ledger without the in-process forms, the same answers come as promises.
+    const remote = openSqliteLedger(':memory:');
+    const rt2 = runtime({ ...remote, kind: remote.kind, usageSync: undefined, reserveSync: undefined });
+    const rb2 = rt2.begin(policy, 'web', 'k1', 'r1')!;
+    const state2 = rb2.state();
+    expect(state2).toBeInstanceOf(Promise);
+    expect((await state2).usedUsd('web-day', 'web')).toBe(0);
+    const admitted2 = rb2.admit(small, 10, 10);
+    expect(admitted2).toBeInstanceOf(Promise);
+    expect(await admitted2).toEqual({ ok: true });
+    expect(await remote.usage([key('web-day', 'web', 'day')])).toEqual(await rt.ledger.usage([key('web-day', 'web', 'day')]));
+  });
+
+  it('keeps traffic moving when an in-process ledger throws: no spend read, no reservation, errors logged', async () => {
+    const broken = openSqliteLedger(':memory:');
+    const fail = () => {
+      throw new Error('disk I/O error');
+    };
+    const logged: Logged[] = [];
+    const rt = runtime({ ...broken, kind: broken.kind, usageSync: fail, reserveSync: fail }, { logged });
+    const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
+    expect((await rb.state()).usedUsd('web-day', 'web')).toBe(0);
+    expect(await rb.admit(small, 10, 10)).toEqual({ ok: true });
+    rb.finish('small', sent);
+    await rt.drain();
+    expect(logged.map((l) => `${l.level}: ${l.msg}`)).toEqual([
+      'error: cannot read budget usage; deciding as if nothing were spent',
+      'error: cannot reserve budget; forwarding without a reservation',
+    ]);
+  });
+
   it('keeps traffic moving when the ledger fails: no spend read, no reservation, errors logged', async () => {
     const broken = openSqliteLedger(':memory:');
     const fail = () => Promise.reject(new Error('connection refused'));
     const logged: Logged[] = [];
-    const rt = runtime({ ...broken, kind: broken.kind, usage: fail, reserve: fail }, { logged });
+    const rt = runtime({ ...broken, kind: broken.kind, usage: fail, reserve: fail, usageSync: undefined, reserveSync: undefined }, { logged });
     const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
     expect((await rb.state()).usedUsd('web-day', 'web')).toBe(0);
     expect(await rb.admit(small, 10, 10)).toEqual({ ok: true });
