@@ -97,11 +97,23 @@ export class BudgetRuntime {
     return span.start;
   }
 
-  /** Keeps a background ledger write until it ends; its failure is logged, never thrown. */
-  track(work: Promise<unknown>): void {
+  /**
+   * Keeps a background ledger write until it ends; its failure is logged, never thrown. `then`, when given, runs on
+   * its result (a promise it returns is kept too).
+   */
+  track<T>(work: Promise<T>, then?: (result: T) => Promise<unknown> | undefined): void {
     // One promise a write: it leaves `pending` as it settles (`drain` waits on it, so it resolves after that).
     const p: Promise<void> = work.then(
-      () => void this.pending.delete(p),
+      (result) => {
+        this.pending.delete(p);
+        if (then === undefined) return;
+        try {
+          const more = then(result);
+          if (more !== undefined) this.track(more);
+        } catch (err) {
+          this.log.error({ err }, 'a ledger write failed');
+        }
+      },
       (err: unknown) => {
         this.pending.delete(p);
         this.log.error({ err }, 'a ledger write failed');

@@ -237,17 +237,15 @@ export class RequestBudget {
       return this.committed();
     }
     const actual = costMicros(held.model.spec, tokens.inputTokens, tokens.outputTokens);
-    this.rt.track(
-      this.rt.ledger.settle(held.id, actual, now).then((result) => {
-        if (!result.ok) {
-          if (!held.confirmed && result.reason === 'unknown')
-            this.rt.log.warn({ requestId: this.requestId, reservation: held.id }, 'the reserve that timed out never reached the ledger; this request\'s cost is not recorded');
-          else this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
-          return undefined;
-        }
-        return this.rt.thresholds.check(this.plan, result.buckets);
-      }),
-    );
+    this.rt.track(this.rt.ledger.settle(held.id, actual, now), (result) => {
+      if (!result.ok) {
+        if (!held.confirmed && result.reason === 'unknown')
+          this.rt.log.warn({ requestId: this.requestId, reservation: held.id }, 'the reserve that timed out never reached the ledger; this request\'s cost is not recorded');
+        else this.rt.log.error({ requestId: this.requestId, reservation: held.id, reason: result.reason }, 'a settlement was refused by the ledger');
+        return undefined;
+      }
+      return this.rt.thresholds.check(this.plan, result.buckets);
+    });
     return this.committed();
   }
 

@@ -21,6 +21,8 @@ import { openSqliteFile, type SqliteFile, type SqliteFileOptions } from './sqlit
 import { windowEnd } from './window.js';
 
 const DAY = 86_400_000;
+/** Every admitted reservation's answer: one object, never changed. */
+const RESERVED: ReserveResult = Object.freeze({ ok: true });
 const MAX_UNION_KEYS = 32;
 
 export interface SqliteLedgerOptions extends SqliteFileOptions {
@@ -92,9 +94,10 @@ function assertReserve(request: ReserveRequest): void {
 const sameKey = (a: BucketKey, b: BucketKey): boolean =>
   a.windowStart === b.windowStart && a.budget === b.budget && a.bucket === b.bucket && a.window === b.window;
 
-/** The same bucket named twice in one request counts once (a request names a handful of buckets). */
+/** The same bucket named twice in one request counts once (a request names a handful of buckets). Plain loops: no closures per request. */
 function distinctCharges(charges: readonly BucketCharge[]): readonly BucketCharge[] {
-  const repeated = charges.some((c, i) => charges.findIndex((d) => sameKey(c, d)) !== i);
+  let repeated = false;
+  for (let i = 1; i < charges.length && !repeated; i++) for (let j = 0; j < i && !repeated; j++) repeated = sameKey(charges[i]!, charges[j]!);
   return repeated ? charges.filter((c, i) => charges.findIndex((d) => sameKey(c, d)) === i) : charges;
 }
 
@@ -285,7 +288,8 @@ function createCore(file: SqliteFile): Core {
     if (held.has(request.id)) return { ok: false, reason: 'duplicate' };
     const charges = distinctCharges(request.charges);
     const amount = request.amountMicros;
-    const buckets = charges.map((c) => bucketFor(c, request.now));
+    const buckets: Mirrored[] = [];
+    for (const c of charges) buckets.push(bucketFor(c, request.now));
     for (let i = 0; i < charges.length; i++) {
       const c = charges[i]!;
       const m = buckets[i]!;
@@ -296,7 +300,8 @@ function createCore(file: SqliteFile): Core {
         return { ok: false, reason: 'insufficient', bucket, committedMicros: m.committed, reservedMicros: m.reserved, limitMicros: c.limitMicros };
       }
     }
-    const ids = buckets.map((m) => m.id).join(',');
+    let ids = '';
+    for (let i = 0; i < buckets.length; i++) ids = i === 0 ? String(buckets[i]!.id) : `${ids},${buckets[i]!.id}`;
     if (st.reservationInsert.run(request.id, amount, request.now, request.now + request.ttlMs, ids).changes === 0) return { ok: false, reason: 'duplicate' };
     for (let i = 0; i < charges.length; i++) {
       const m = buckets[i]!;
@@ -305,7 +310,7 @@ function createCore(file: SqliteFile): Core {
       touch(m, request.now);
     }
     held.set(request.id, { amount, buckets });
-    return { ok: true };
+    return RESERVED;
   };
 
   /** Moves a reservation's amounts on each of its buckets in SQL; rows in charge order. */
