@@ -61,6 +61,9 @@ export interface ForwardInput {
   readonly observe?: ((candidate: Candidate, upstream: Upstream) => AttemptObserver) | undefined;
 }
 
+/** Records a candidate that was not sent, and why. */
+const skip = (attempts: AttemptRecord[], c: Candidate, note: string): void => void attempts.push({ model: c.model, provider: c.provider, result: 'skipped', note });
+
 /** Upstream requests actually sent (skipped candidates do not count). */
 export const sentCount = (attempts: readonly AttemptRecord[]): number => attempts.reduce((n, a) => (a.result === 'skipped' ? n : n + 1), 0);
 
@@ -98,6 +101,8 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   const protocol = request.protocol;
   const attempts: AttemptRecord[] = [];
   // Made on first use: most requests need no translation and no wait, and are answered by their first candidate.
+  let firstModel: string | undefined;
+  let firstBody: string | undefined;
   let bodies: Map<string, string> | undefined;
   let crossings: Map<string, Crossing | string> | undefined;
   let limitedUntil: Map<string, number> | undefined;
@@ -107,7 +112,6 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
   let refused: ProxyError | undefined;
   for (const c of input.candidates) {
     if (sent >= failover.maxAttempts) break;
-    const skip = (note: string): void => void attempts.push({ model: c.model, provider: c.provider, result: 'skipped', note });
     // INVARIANT: every candidate's provider is in the snapshot the candidates were decided on.
     const upstream = input.runtime.upstreams.get(c.provider)!;
     let crossing: Crossing | undefined;
@@ -123,28 +127,28 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         crossings.set(key, known);
       }
       if (typeof known === 'string') {
-        skip(known);
+        skip(attempts, c, known);
         continue;
       }
       crossing = known;
     }
     const credential = upstream.credential;
     if (credential === undefined || credential === '') {
-      skip(`credential \`${upstream.credentialEnv}\` is not set`);
+      skip(attempts, c, `credential \`${upstream.credentialEnv}\` is not set`);
       continue;
     }
     const until = limitedUntil?.get(c.provider);
     if (until !== undefined) {
       const wait = until - Date.now();
       if (wait > deps.retryAfterCapMs) {
-        skip(`rate limited for another ${Math.ceil(wait / 1000)} s`);
+        skip(attempts, c, `rate limited for another ${Math.ceil(wait / 1000)} s`);
         continue;
       }
       if (wait > 0 && !(await waitUnlessCancelled(wait, signal))) return { kind: 'aborted', attempts };
     }
     const admission = deps.breakers.admit(c.provider);
     if (admission === 'open') {
-      skip('circuit open after repeated failures');
+      skip(attempts, c, 'circuit open after repeated failures');
       continue;
     }
     if (input.admit !== undefined) {
@@ -154,7 +158,7 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
       if (!admitted.ok) {
         if (admission === 'probe') deps.breakers.release(c.provider);
         refused = soonest(refused, admitted.error);
-        skip(admitted.error.message);
+        skip(attempts, c, admitted.error.message);
         continue;
       }
       if (signal.aborted) {
@@ -162,10 +166,14 @@ export async function forward(deps: ForwardDeps, input: ForwardInput): Promise<F
         return { kind: 'aborted', attempts };
       }
     }
-    let body = crossing?.body ?? bodies?.get(c.upstreamModel);
+    // The first body made is kept aside; a Map only once a second upstream model needs its own.
+    let body = crossing?.body ?? (c.upstreamModel === firstModel ? firstBody : bodies?.get(c.upstreamModel));
     if (body === undefined) {
       body = upstreamBody(request, c.upstreamModel);
-      (bodies ??= new Map()).set(c.upstreamModel, body);
+      if (firstModel === undefined) {
+        firstModel = c.upstreamModel;
+        firstBody = body;
+      } else (bodies ??= new Map()).set(c.upstreamModel, body);
     }
     sent += 1;
     const started = performance.now();

@@ -7,7 +7,7 @@ import { type PolicySet, type ProviderEntry, type RouteEntry } from '../policy/i
 import { DEFAULT_FAILOVER_STATUS } from '../policy/model.js';
 import { buildKeyIndex, type KeyIndex } from './auth.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
-import type { Protocol } from './protocol.js';
+import { UPSTREAM_PATH, type Protocol } from './protocol.js';
 
 export interface UpstreamTimeouts {
   readonly connectMs: number;
@@ -24,6 +24,8 @@ export interface Upstream {
   readonly origin: string;
   /** The `baseUrl` path without a trailing slash ('' for none). */
   readonly basePath: string;
+  /** Where its API's requests go: `basePath` plus `/chat/completions` (OpenAI) or `/v1/messages` (Anthropic). */
+  readonly path: string;
   /** Name of the environment variable holding the provider's key. */
   readonly credentialEnv: string;
   /** Its value when the runtime was built (undefined or '' when unset). */
@@ -66,11 +68,13 @@ function upstreamOf(p: ProviderEntry, defaults: UpstreamTimeouts, env: Env): Ups
   // INVARIANT: the loader rejects a baseUrl that is not an http(s) URL after interpolation.
   const url = new URL(p.spec.baseUrl);
   const t = p.spec.timeouts ?? {};
+  const basePath = url.pathname.replace(/\/+$/, '');
   return {
     provider: p.name,
     api: p.spec.api,
     origin: url.origin,
-    basePath: url.pathname.replace(/\/+$/, ''),
+    basePath,
+    path: basePath + UPSTREAM_PATH[p.spec.api],
     credentialEnv: p.spec.credentials.env,
     credential: env[p.spec.credentials.env],
     timeouts: {

@@ -345,22 +345,28 @@ function refusedStatus(status: number, headers: UpstreamHeaders, failoverStatus:
   return undefined;
 }
 
-export async function attempt(pools: UpstreamPools, input: AttemptInput): Promise<AttemptResult> {
+export function attempt(pools: UpstreamPools, input: AttemptInput): Promise<AttemptResult> {
   const { upstream, signal } = input;
+  if (signal.aborted) return Promise.resolve(ABORTED);
   const pool = pools.get(upstream.origin, upstream.timeouts.connectMs);
   const options: Dispatcher.DispatchOptions = {
     method: 'POST',
-    path: upstream.basePath + UPSTREAM_PATH[input.protocol],
+    path: input.protocol === upstream.api ? upstream.path : upstream.basePath + UPSTREAM_PATH[input.protocol],
     headers: outboundHeaders(input.protocol, input.clientHeaders, input.credential, input.stream, input.traceparent),
     body: input.body,
     // undici's timeouts are checked on a coarse tick (see deadlines.ts); AttemptDispatch keeps them instead.
     headersTimeout: 0,
     bodyTimeout: 0,
   };
-  if (signal.aborted) return { kind: 'aborted' };
-  const opened = await dispatchAttempt(pool, options, signal, input.failoverStatus, input.stream, upstream.timeouts);
+  // A plain chain, not an async function: one promise fewer per attempt.
+  return dispatchAttempt(pool, options, signal, input.failoverStatus, input.stream, upstream.timeouts).then((opened) => resultOf(opened, upstream, signal));
+}
+
+const ABORTED: AttemptResult = Object.freeze({ kind: 'aborted' });
+
+function resultOf(opened: Opened, upstream: Upstream, signal: Cancel): AttemptResult {
   if (opened.kind === 'error') {
-    if (signal.aborted) return { kind: 'aborted' };
+    if (signal.aborted) return ABORTED;
     const failed = describeError(opened.error, upstream);
     return opened.status === undefined ? { kind: 'failed', ...failed } : { kind: 'failed', ...failed, status: opened.status };
   }

@@ -21,7 +21,7 @@ describe('request spans without an SDK', () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const span = startRequestSpan('/v1/chat/completions', { traceparent: TRACEPARENT }, 'v1');
     expect(span).toBeDefined();
-    const upstream: Upstream = { provider: 'openai', api: 'openai', origin: 'http://127.0.0.1:9', basePath: '/v1', credentialEnv: 'OPENAI_API_KEY', credential: 'sk-test', timeouts: DEFAULT_UPSTREAM_TIMEOUTS };
+    const upstream: Upstream = { provider: 'openai', api: 'openai', origin: 'http://127.0.0.1:9', basePath: '/v1', path: '/v1/chat/completions', credentialEnv: 'OPENAI_API_KEY', credential: 'sk-test', timeouts: DEFAULT_UPSTREAM_TIMEOUTS };
     const attempt = span!.attempt({ model: 'gpt-4-1-mini', provider: 'openai', upstreamModel: 'gpt-4.1-mini' }, upstream, '/chat/completions');
     // The provider is sent the client's trace (a non-recording span keeps its context).
     expect(attempt.traceparent?.split('-')[1]).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
