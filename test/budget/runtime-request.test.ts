@@ -165,29 +165,17 @@ describe('a request budget', () => {
     expect(await remote.usage([key('web-day', 'web', 'day')])).toEqual(await rt.ledger.usage([key('web-day', 'web', 'day')]));
   });
 
-  it('keeps traffic moving when an in-process ledger throws: no spend read, no reservation, errors logged', async () => {
+  const thrown = (): never => {
+    throw new Error('disk I/O error');
+  };
+  const rejected = (): Promise<never> => Promise.reject(new Error('connection refused'));
+  it.each([
+    ['an in-process ledger throws', { usageSync: thrown, reserveSync: thrown }],
+    ['the ledger fails', { usage: rejected, reserve: rejected, usageSync: undefined, reserveSync: undefined }],
+  ] as const)('keeps traffic moving when %s: no spend read, no reservation, errors logged', async (_how, failing) => {
     const broken = openSqliteLedger(':memory:');
-    const fail = () => {
-      throw new Error('disk I/O error');
-    };
     const logged: Logged[] = [];
-    const rt = runtime({ ...broken, kind: broken.kind, usageSync: fail, reserveSync: fail }, { logged });
-    const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
-    expect((await rb.state()).usedUsd('web-day', 'web')).toBe(0);
-    expect(await rb.admit(small, 10, 10)).toEqual({ ok: true });
-    rb.finish('small', sent);
-    await rt.drain();
-    expect(logged.map((l) => `${l.level}: ${l.msg}`)).toEqual([
-      'error: cannot read budget usage; deciding as if nothing were spent',
-      'error: cannot reserve budget; forwarding without a reservation',
-    ]);
-  });
-
-  it('keeps traffic moving when the ledger fails: no spend read, no reservation, errors logged', async () => {
-    const broken = openSqliteLedger(':memory:');
-    const fail = () => Promise.reject(new Error('connection refused'));
-    const logged: Logged[] = [];
-    const rt = runtime({ ...broken, kind: broken.kind, usage: fail, reserve: fail, usageSync: undefined, reserveSync: undefined }, { logged });
+    const rt = runtime({ ...broken, kind: broken.kind, ...failing }, { logged });
     const rb = rt.begin(policy, 'web', 'k1', 'r1')!;
     expect((await rb.state()).usedUsd('web-day', 'web')).toBe(0);
     expect(await rb.admit(small, 10, 10)).toEqual({ ok: true });
