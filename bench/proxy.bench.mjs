@@ -3,7 +3,6 @@
 // (authenticated demo key, compiled decision, failover bookkeeping, response headers), and through Portkey's
 // gateway (@portkey-ai/gateway) for comparison. Every server is a child process; the load generator is this one.
 // Phases are interleaved in rounds so that noise from other work on the machine lands on every target alike.
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, dirname } from 'node:path';
@@ -12,10 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { closedLoop, constantRate, freePort, rssMB, sampleRss, send, startChild, stopChild, timeToFirstChunk } from './proxy-load.mjs';
 import { portkeyArgs } from './portkey.mjs';
+import { DEMO_KEY, LOAD_CPU, PROXY_CPU, pinSelf, providerEnv, switchyardNodeFlags } from './proxy-targets.mjs';
 import { writeChart } from './proxy-chart.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO_KEY = 'sy-demo-engineering-0001'; // README "Demo keys"; its hash is in policies/teams.yaml
 const MODEL = 'gpt-4-1-mini'; // the `default` route's first target, on the openai provider
 const CHAT = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Measure what the proxy adds, please.' }] });
 const STREAM = JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'Stream it, please.' }] });
@@ -30,30 +29,8 @@ const CLOSED_MAX_MS = 4_000;
 const STREAMS_PER_ROUND = 150;
 const STREAM_WARMUP = 200;
 
-// Issue 9: every proxy pinned to core 0; this load generator and the mock upstream share core 1. Without
-// taskset or a second core (BENCH_NO_PIN=1 also turns it off) nothing is pinned and the note says so.
-const PROXY_CPU = 0;
-const LOAD_CPU = 1;
-function pinSelf() {
-  if (process.env.BENCH_NO_PIN === '1' || os.cpus().length < 2) return false;
-  try {
-    execFileSync('taskset', ['-a', '-c', '-p', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Environment pointing every provider of policies/ at the mock, with throwaway credentials. */
-function providerEnv(upstream) {
-  const openai = `${upstream}/v1`;
-  return {
-    OPENAI_BASE_URL: openai, AZURE_OPENAI_EU_BASE_URL: openai, MISTRAL_BASE_URL: openai, VLLM_EU_BASE_URL: openai, GEMINI_BASE_URL: openai,
-    ANTHROPIC_BASE_URL: upstream,
-    OPENAI_API_KEY: 'sk-bench', AZURE_OPENAI_EU_API_KEY: 'sk-bench', MISTRAL_API_KEY: 'sk-bench', VLLM_EU_API_KEY: 'sk-bench',
-    GEMINI_API_KEY: 'sk-bench', ANTHROPIC_API_KEY: 'sk-bench',
-  };
-}
+// Issue 9: every proxy pinned to core 0; this load generator and the mock upstream share core 1 (proxy-targets.mjs;
+// without taskset or a second core, or with BENCH_NO_PIN=1, nothing is pinned and the note says so).
 
 const ms = (ns) => ns / 1e6;
 const fmtMs = (ns) => `${ms(ns).toFixed(3)} ms`;
@@ -73,11 +50,7 @@ async function startAll(pinned) {
     // repository while the benchmark runs (each renames the policy version, and so reloads) do not disturb it.
     procs.policyDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
     cpSync(join(root, 'policies'), procs.policyDir, { recursive: true });
-    // The node flags `npm start` uses (a 4 MB young generation, V8's collector on the main thread, one helper thread
-    // for the optimising compiler, no baseline compiler: see
-    // docs/benchmarks.md "proxy"); BENCH_SWITCHYARD_NODE_FLAGS replaces them to compare runtime settings (`''`
-    // for node's defaults).
-    const nodeFlags = (process.env.BENCH_SWITCHYARD_NODE_FLAGS ?? '--max-semi-space-size=4 --single-threaded-gc --v8-pool-size=1 --no-sparkplug --no-allocation-site-pretenuring').split(' ').filter(Boolean);
+    const nodeFlags = switchyardNodeFlags();
     // The default ledger, a SQLite file (WAL): every request reserves its worst-case cost and settles after.
     // It lives outside the watched directory, as `npm start`'s ./switchyard.db does.
     procs.ledgerDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-ledger-'));

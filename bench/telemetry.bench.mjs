@@ -12,25 +12,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { closedLoop, send, startChild, stopChild } from './proxy-load.mjs';
+import { cpuMs, DEMO_KEY, providerEnv } from './proxy-targets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO_KEY = 'sy-demo-engineering-0001'; // README "Demo keys"; its hash is in policies/teams.yaml
 const CHAT = JSON.stringify({ model: 'gpt-4-1-mini', messages: [{ role: 'user', content: 'Measure what telemetry adds, please.' }] });
 const ROUNDS = 6;
 const PER_ROUND = 5_000;
 const MAX_MS = 2_500;
 const CONNECTIONS = 32;
 const SEQUENTIAL = 400;
-
-function providerEnv(upstream) {
-  const openai = `${upstream}/v1`;
-  return {
-    OPENAI_BASE_URL: openai, AZURE_OPENAI_EU_BASE_URL: openai, MISTRAL_BASE_URL: openai, VLLM_EU_BASE_URL: openai, GEMINI_BASE_URL: openai,
-    ANTHROPIC_BASE_URL: upstream,
-    OPENAI_API_KEY: 'sk-bench', AZURE_OPENAI_EU_API_KEY: 'sk-bench', MISTRAL_API_KEY: 'sk-bench', VLLM_EU_API_KEY: 'sk-bench',
-    GEMINI_API_KEY: 'sk-bench', ANTHROPIC_API_KEY: 'sk-bench',
-  };
-}
 
 /** A collector that accepts OTLP/HTTP and counts the bytes (in this process, as a sidecar would be). */
 function startCollector() {
@@ -43,12 +33,6 @@ function startCollector() {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux; USER_HZ = 100). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 export default async function (h) {
   const procs = [];
