@@ -156,9 +156,13 @@ describe('deploy/systemd', () => {
       else expect(unit('switchyard.service'), 'systemd unit').toMatch(new RegExp(`^#.*ExecStart=/usr/bin/node .*${f} .*switchyard\\.js serve`, 'm'));
       expect(image.slice(0, image.indexOf('/app/bin/switchyard.js')), 'Dockerfile ENTRYPOINT').toContain(f);
     }
-    // The proxy benchmark measures switchyard as `npm start` runs it.
-    const bench = readFileSync(join(DEPLOY, '..', 'bench', 'proxy.bench.mjs'), 'utf8');
-    expect(/BENCH_SWITCHYARD_NODE_FLAGS \?\? '([^']*)'/.exec(bench)?.[1]?.split(' '), 'bench/proxy.bench.mjs').toEqual(flags);
+    // The proxy benchmarks measure switchyard as `npm start` runs it: with the flags of their shared setup.
+    const targets = readFileSync(join(DEPLOY, '..', 'bench', 'proxy-targets.mjs'), 'utf8');
+    expect(/BENCH_SWITCHYARD_NODE_FLAGS \?\? '([^']*)'/.exec(targets)?.[1]?.split(' '), 'bench/proxy-targets.mjs').toEqual(flags);
+    expect(readFileSync(join(DEPLOY, '..', 'bench', 'proxy.bench.mjs'), 'utf8'), 'bench/proxy.bench.mjs').toContain('const nodeFlags = switchyardNodeFlags();');
+    for (const name of ['proxy.bench.mjs', 'cpu-per-request.bench.mjs']) {
+      expect(readFileSync(join(DEPLOY, '..', 'bench', name), 'utf8'), `bench/${name}`).toMatch(/\.\.\.(nodeFlags|switchyardNodeFlags\(\)), join\(root, 'bin', 'switchyard\.js'\), 'serve'/);
+    }
   });
 
   it('documents only variables serve knows in the environment file', () => {
