@@ -43,6 +43,17 @@ export interface TeamPlan {
   readonly idle: boolean;
   /** The budgets that charge a request sent to `model`, in declaration order. */
   chargesFor(model: ModelEntry): readonly PlannedBudget[];
+  /** The same budgets with what a reservation needs of them, worked out once per model. */
+  chargingOf(model: ModelEntry): Charging;
+}
+
+/** The budgets that charge a request sent to one model, and what its reservation needs of them. */
+export interface Charging {
+  readonly budgets: readonly PlannedBudget[];
+  /** Their names, comma-joined: a failover candidate charged by the same budgets can keep the reservation. */
+  readonly signature: string;
+  /** Some of them have `rateLimits` to take before reserving. */
+  readonly rateLimited: boolean;
 }
 
 export interface BudgetPlan {
@@ -100,20 +111,23 @@ function planBudget(entry: BudgetEntry): PlannedBudget {
 function planTeam(team: TeamEntry, all: readonly PlannedBudget[], entries: ReadonlyMap<string, BudgetEntry>): TeamPlan {
   const budgets = all.filter((b) => teamConditionsHold(entries.get(b.name)!.spec.match, team));
   const rateLimits = team.spec.rateLimits;
-  const byModel = new Map<string, readonly PlannedBudget[]>();
+  const byModel = new Map<string, Charging>();
+  const chargingOf = (model: ModelEntry): Charging => {
+    let charging = byModel.get(model.name);
+    if (charging === undefined) {
+      const charged = budgets.filter((b) => b.appliesTo(model));
+      charging = { budgets: charged, signature: charged.map((b) => b.name).join(','), rateLimited: charged.some((b) => b.rateLimits !== undefined) };
+      byModel.set(model.name, charging);
+    }
+    return charging;
+  };
   return {
     team: team.name,
     budgets,
     rateLimits,
     idle: budgets.length === 0 && rateLimits === undefined,
-    chargesFor(model) {
-      let charges = byModel.get(model.name);
-      if (charges === undefined) {
-        charges = budgets.filter((b) => b.appliesTo(model));
-        byModel.set(model.name, charges);
-      }
-      return charges;
-    },
+    chargesFor: (model) => chargingOf(model).budgets,
+    chargingOf,
   };
 }
 

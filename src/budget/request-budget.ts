@@ -4,7 +4,7 @@
 // once, when the request ends, the settlement of what it really cost.
 import type { BudgetState } from '../engine/index.js';
 import type { ModelEntry } from '../policy/model.js';
-import type { BudgetPlan, PlannedBudget, TeamPlan } from './budget-plan.js';
+import type { BudgetPlan, Charging, PlannedBudget, TeamPlan } from './budget-plan.js';
 import { bucketOf } from './budget-plan.js';
 import type { BudgetRuntime } from './budget-runtime.js';
 import type { BucketCharge, BucketKey, BucketUsage, Micros, ReserveRequest, ReserveResult } from './ledger.js';
@@ -128,13 +128,13 @@ export class RequestBudget {
    * limits to take, a ledger that reserves in-process (`reserveSync`) answers at once, without a promise.
    */
   admit(model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Admission | Promise<Admission> {
-    const charges = this.teamPlan.chargesFor(model);
-    if (this.rt.limiter !== undefined && charges.some((b) => b.rateLimits !== undefined)) return this.admitLimited(charges, model, promptTokens, maxTokens);
-    return this.reserveFor(charges, model, promptTokens, maxTokens);
+    const charging = this.teamPlan.chargingOf(model);
+    if (this.rt.limiter !== undefined && charging.rateLimited) return this.admitLimited(charging, model, promptTokens, maxTokens);
+    return this.reserveFor(charging, model, promptTokens, maxTokens);
   }
 
-  private async admitLimited(charges: readonly PlannedBudget[], model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Promise<Admission> {
-    for (const b of charges) {
+  private async admitLimited(charging: Charging, model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Promise<Admission> {
+    for (const b of charging.budgets) {
       if (b.rateLimits === undefined) continue;
       const bucket = bucketOf(b.per, this.teamPlan.team, this.keyId);
       const key = `budget:${b.name}:${bucket}`;
@@ -143,13 +143,13 @@ export class RequestBudget {
       if (refusal !== null) return { ok: false, refusal };
       (this.taken ??= new Set()).add(key);
     }
-    return this.reserveFor(charges, model, promptTokens, maxTokens);
+    return this.reserveFor(charging, model, promptTokens, maxTokens);
   }
 
   /** The reservation of the worst case: kept from an earlier candidate when it covers this one, else made anew. */
-  private reserveFor(charges: readonly PlannedBudget[], model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Admission | Promise<Admission> {
+  private reserveFor(charging: Charging, model: ModelEntry, promptTokens: number, maxTokens: number | undefined): Admission | Promise<Admission> {
     const amount = costMicros(model.spec, promptTokens, maxTokens ?? model.spec.maxOutputTokens);
-    const signature = charges.length === 0 ? '' : charges.length === 1 ? charges[0]!.name : charges.map((b) => b.name).join(',');
+    const { budgets: charges, signature } = charging;
     const held = this.reservation;
     if (held !== null && held.signature === signature && held.amount >= amount) {
       this.reservation = { id: held.id, signature: held.signature, amount: held.amount, model, confirmed: held.confirmed };

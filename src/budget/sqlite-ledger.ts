@@ -438,7 +438,6 @@ function createCore(file: SqliteFile): Core {
   const usageOf = (keys: readonly BucketKey[]): BucketUsage[] => {
     file.refresh();
     const out: BucketUsage[] = [];
-    let missing: BucketKey[] | undefined;
     // Positions in `keys` of the buckets not mirrored, read from the database in one statement.
     let missingAt: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
@@ -448,14 +447,11 @@ function createCore(file: SqliteFile): Core {
         m = byKey.get(keyOf(k));
         if (m !== undefined) byObject.set(k, m);
       }
-      if (m === undefined) {
-        (missing ??= []).push(k);
-        (missingAt ??= []).push(i);
-      }
+      if (m === undefined) (missingAt ??= []).push(i);
       out.push(bucketUsage(k, m?.committed ?? 0, m?.reserved ?? 0));
     }
-    if (missing === undefined || missingAt === undefined) return out;
-    const read = readUsage(missing);
+    if (missingAt === undefined) return out;
+    const read = readUsage(missingAt.map((i) => keys[i]!));
     for (let j = 0; j < missingAt.length; j++) out[missingAt[j]!] = read[j]!;
     return out;
   };

@@ -42,6 +42,15 @@ describe('budget plan', () => {
     expect(names(plan.team('ops')!.chargesFor(m('m2')))).toEqual(['ops-m2', 'web-ops-both']);
   });
 
+  it('works out once per model the charges\' signature and whether any has rate limits to take', () => {
+    const web = plan.team('web')!;
+    expect(web.chargingOf(m('m1'))).toMatchObject({ signature: 'cc1-month,web-p1', rateLimited: true });
+    expect(web.chargingOf(m('m2'))).toMatchObject({ signature: 'cc1-month,web-ops-both', rateLimited: false });
+    expect(plan.team('ops')!.chargingOf(m('m1'))).toMatchObject({ budgets: [], signature: '', rateLimited: false });
+    expect(web.chargingOf(m('m1'))).toBe(web.chargingOf(m('m1')));
+    expect(web.chargesFor(m('m1'))).toBe(web.chargingOf(m('m1')).budgets);
+  });
+
   it('keeps limits in micro-dollars, enforcement, default thresholds and rate limits', () => {
     expect(plan.budget('web-ops-both')).toMatchObject({ limitMicros: 2_500_000, enforce: true, thresholds: [{ atPercent: 100, action: 'deny' }], rule: 'Budget/web-ops-both' });
     expect(plan.budget('ops-m2')).toMatchObject({ enforce: false, window: 'hour' });
